@@ -1,0 +1,41 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+/// AVX2 + FMA code generation for the numeric kernels (see ../shared/PLATFORM.md): without it the
+/// element-wise loops vectorise with SSE only and fused multiply-adds become library calls.
+let vectorizedKernels: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+
+let package = Package(
+    name: "QPAudioEraser",
+    products: [
+        .library(name: "Tensors", targets: ["Tensors"]),
+        .executable(name: "tensors-benchmark", targets: ["TensorsBenchmark"]),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev", "pkg-config"])]
+        ),
+        .target(
+            name: "Tensors",
+            dependencies: ["CBLAS"],
+            swiftSettings: vectorizedKernels
+        ),
+        .target(
+            name: "TestSupport",
+            dependencies: ["Tensors"]
+        ),
+        .executableTarget(
+            name: "TensorsBenchmark",
+            dependencies: ["Tensors", "CBLAS"],
+            swiftSettings: vectorizedKernels
+        ),
+        .testTarget(
+            name: "TensorsTests",
+            dependencies: ["Tensors", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,154 @@
+import CBLAS
+
+/// Output columns per GEMM: images are batched into one column matrix until it holds about this many
+/// output positions, so the deep layers of a network (a few positions per image) still make GEMMs
+/// large enough for BLAS to run at full speed.
+private let targetColumnsPerProduct = 2048
+
+extension Tensor {
+    /// 2-D cross-correlation, PyTorch's `conv2d`.
+    ///
+    /// - Shapes: `input` `[N, C, H, W]`, `weight` `[O, C/groups, KH, KW]`, `bias` `[O]`; result
+    ///   `[N, O, OH, OW]` with `OH = ⌊(H + 2·padding − dilation·(KH − 1) − 1)/stride⌋ + 1`.
+    /// - Method: im2col over a block of images, then one `cblas_sgemm` per group and block; the
+    ///   pullback recomputes the column matrix and uses two more GEMMs (`∂W = ∂Y·colᵀ`,
+    ///   `∂col = Wᵀ·∂Y`) and col2im.
+    public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
+                              stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
+                              dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+        precondition(input.rank == 4 && weight.rank == 4,
+                     "conv2d needs input [N, C, H, W] and weight [O, C/groups, KH, KW], got \(input.shape) and \(weight.shape)")
+        let (batch, channels) = (input.shape[0], input.shape[1])
+        let outputChannels = weight.shape[0]
+        precondition(groups >= 1 && channels % groups == 0 && outputChannels % groups == 0
+                     && weight.shape[1] == channels / groups,
+                     "conv2d: input \(input.shape), weight \(weight.shape) and groups \(groups) disagree")
+        precondition(bias == nil || bias!.shape == [outputChannels],
+                     "conv2d: bias shape \(bias!.shape) must be [\(outputChannels)]")
+        precondition(stride.0 >= 1 && stride.1 >= 1 && dilation.0 >= 1 && dilation.1 >= 1
+                     && padding.0 >= 0 && padding.1 >= 0, "conv2d: invalid stride \(stride), padding \(padding) or dilation \(dilation)")
+        let geometry = WindowGeometry(
+            channels: channels / groups, height: input.shape[2], width: input.shape[3],
+            kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+            strideY: stride.0, strideX: stride.1, paddingY: padding.0, paddingX: padding.1,
+            dilationY: dilation.0, dilationX: dilation.1)
+        precondition(geometry.outputHeight > 0 && geometry.outputWidth > 0,
+                     "conv2d: kernel \(weight.shape[2])×\(weight.shape[3]) does not fit input \(input.shape) with padding \(padding), dilation \(dilation)")
+        let plan = ConvolutionPlan(geometry: geometry, batch: batch, groups: groups, outputChannels: outputChannels)
+        let (x, w, needInput, needWeight) = (input.detached, weight.detached, input.isRecorded, weight.isRecorded)
+        let output = record(plan.forward(input: x, weight: w), inputs: [input, weight]) { g in
+            let gradients = plan.backward(outputGradient: g, input: x, weight: w,
+                                          needInput: needInput, needWeight: needWeight)
+            return [gradients.input, gradients.weight]
+        }
+        // The bias gradient (Σ over N, OH, OW) comes from the broadcast addition's pullback.
+        return bias.map { output + $0.reshaped(to: [1, outputChannels, 1, 1]) } ?? output
+    }
+}
+
+/// A convolution's sizes and the blocking of images into GEMMs.
+private struct ConvolutionPlan {
+    let geometry: WindowGeometry
+    let batch: Int, groups: Int, outputChannels: Int
+
+    var groupOutputs: Int { outputChannels / groups }
+    var imagesPerBlock: Int { max(1, min(batch, targetColumnsPerProduct / max(geometry.outputPlane, 1))) }
+    var inputImageStride: Int { geometry.channels * groups * geometry.inputPlane }
+
+    /// Calls `body(firstImage, imageCount)` for each block of images.
+    func forEachBlock(_ body: (Int, Int) -> Void) {
+        for first in Swift.stride(from: 0, to: batch, by: imagesPerBlock) {
+            body(first, min(imagesPerBlock, batch - first))
+        }
+    }
+
+    func forward(input: Tensor, weight: Tensor) -> Tensor {
+        let g = geometry, plane = g.outputPlane, patch = g.patchLength
+        let output = Tensor(shape: [batch, outputChannels, g.outputHeight, g.outputWidth]) { output in
+            let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * imagesPerBlock * plane)
+            let product = UnsafeMutablePointer<Float>.allocate(capacity: groupOutputs * imagesPerBlock * plane)
+            defer { columns.deallocate(); product.deallocate() }
+            forEachBlock { first, count in
+                for group in 0..<groups {
+                    let source = input.storage.pointer + first * inputImageStride + group * g.channels * g.inputPlane
+                    let directColumns = g.isPointwise && count == 1
+                    if !directColumns {
+                        im2col(g, input: source, imageStride: inputImageStride, imageCount: count, columns: columns)
+                    }
+                    let b = directColumns ? UnsafePointer(source) : UnsafePointer(columns)
+                    let a = weight.storage.pointer + group * groupOutputs * patch
+                    let destination = output.baseAddress! + (first * outputChannels + group * groupOutputs) * plane
+                    if count == 1 {
+                        sgemm(m: groupOutputs, n: plane, k: patch, a, lda: patch, b, ldb: plane,
+                              destination, ldc: plane)
+                    } else {
+                        sgemm(m: groupOutputs, n: count * plane, k: patch, a, lda: patch, b, ldb: count * plane,
+                              product, ldc: count * plane)
+                        // [O_g, image·plane] → [image, O_g, plane] inside the NCHW output.
+                        copyStrided(shape: [count, groupOutputs, plane], from: product,
+                                    strides: [plane, count * plane, 1],
+                                    to: destination, strides: [outputChannels * plane, plane, 1])
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    func backward(outputGradient: Tensor, input: Tensor, weight: Tensor,
+                  needInput: Bool, needWeight: Bool) -> (input: Tensor?, weight: Tensor?) {
+        let g = geometry, plane = g.outputPlane, patch = g.patchLength
+        var inputGradient = needInput ? Tensor.zeros(input.shape) : nil
+        var weightGradient = needWeight ? Tensor.zeros(weight.shape) : nil
+        let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * imagesPerBlock * plane)
+        let block = UnsafeMutablePointer<Float>.allocate(capacity: groupOutputs * imagesPerBlock * plane)
+        defer { columns.deallocate(); block.deallocate() }
+        forEachBlock { first, count in
+            for group in 0..<groups {
+                let inputOffset = first * inputImageStride + group * g.channels * g.inputPlane
+                let upstream = outputGradient.storage.pointer + (first * outputChannels + group * groupOutputs) * plane
+                // ∂Y of this block and group as a [O_g, count·plane] matrix.
+                let dY: UnsafePointer<Float>
+                if count == 1 {
+                    dY = UnsafePointer(upstream)
+                } else {
+                    copyStrided(shape: [count, groupOutputs, plane], from: upstream,
+                                strides: [outputChannels * plane, plane, 1],
+                                to: block, strides: [plane, count * plane, 1])
+                    dY = UnsafePointer(block)
+                }
+                let width = count * plane
+                let weightGroup = weight.storage.pointer + group * groupOutputs * patch
+                if needWeight {
+                    im2col(g, input: input.storage.pointer + inputOffset, imageStride: inputImageStride,
+                           imageCount: count, columns: columns)
+                    weightGradient!.withUnsafeMutableBufferPointer { dW in
+                        // ∂W_g += ∂Y·colᵀ
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(groupOutputs), Int32(patch),
+                                    Int32(width), 1, dY, Int32(width), columns, Int32(width),
+                                    1, dW.baseAddress! + group * groupOutputs * patch, Int32(patch))
+                    }
+                }
+                if needInput {
+                    // ∂col = W_gᵀ·∂Y, then scattered back onto the input positions.
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(patch), Int32(width),
+                                Int32(groupOutputs), 1, weightGroup, Int32(patch), dY, Int32(width),
+                                0, columns, Int32(width))
+                    inputGradient!.withUnsafeMutableBufferPointer { dX in
+                        col2im(g, columns: columns, imageCount: count, input: dX.baseAddress! + inputOffset,
+                               imageStride: inputImageStride)
+                    }
+                }
+            }
+        }
+        return (inputGradient, weightGradient)
+    }
+}
+
+/// `C = A·B` for row-major matrices, `A` `[m, k]`, `B` `[k, n]`, `C` `[m, n]`.
+@inline(__always)
+func sgemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
+           _ c: UnsafeMutablePointer<Float>, ldc: Int) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
+                a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
+}

@@ -1,0 +1,68 @@
+import CBLAS
+
+extension Tensor {
+    /// The matrix product `op(A)·op(B)`, with `op` the transpose where the flag says so.
+    ///
+    /// - Shapes: `a` is `[…, m, k]` (or `[…, k, m]` when `transposeA`), `b` is `[…, k, n]` (or
+    ///   `[…, n, k]` when `transposeB`); the leading batch axes broadcast as in NumPy, so
+    ///   `[B, T, d]·[d, e]` and `[B, H, T, d]·[B, H, d, T]` both work. Result `[…, m, n]`.
+    /// - Every product is one `cblas_sgemm` call with the transpose flags, never a transposed copy;
+    ///   a batched left operand times a matrix is folded into a single `[B·m, k]·[k, n]` product.
+    /// - Pullback: `∂op(A) = G·op(B)ᵀ`, `∂op(B) = op(A)ᵀ·G`, each again one product with flags.
+    public func matmul(_ other: Tensor, transposeSelf: Bool = false, transposeOther: Bool = false) -> Tensor {
+        Tensor.matmul(self, other, transposeA: transposeSelf, transposeB: transposeOther)
+    }
+
+    /// See ``matmul(_:transposeSelf:transposeOther:)``.
+    public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
+        precondition(a.rank >= 2 && b.rank >= 2, "matmul needs operands of rank ≥ 2, got \(a.shape) and \(b.shape)")
+        if b.rank == 2 && a.rank > 2 && !transposeA {
+            let rows = a.shape[a.rank - 2]
+            let product = matmul(a.reshaped(to: [-1, a.shape[a.rank - 1]]), b, transposeB: transposeB)
+            return product.reshaped(to: Array(a.shape.dropLast(2)) + [rows, product.shape[1]])
+        }
+        let output = gemm(a, b, transposeA: transposeA, transposeB: transposeB)
+        let (x, y, needA, needB) = (a.detached, b.detached, a.isRecorded, b.isRecorded)
+        return record(output, inputs: [a, b]) { g in
+            let gradientA: Tensor? = !needA ? nil : transposeA
+                ? matmul(y, g, transposeA: transposeB, transposeB: true)
+                : matmul(g, y, transposeB: !transposeB)
+            let gradientB: Tensor? = !needB ? nil : transposeB
+                ? matmul(g, x, transposeA: true, transposeB: transposeA)
+                : matmul(x, g, transposeA: !transposeA)
+            return [gradientA?.unbroadcast(to: x.shape), gradientB?.unbroadcast(to: y.shape)]
+        }
+    }
+}
+
+/// `op(A)·op(B)` for every pair of broadcast batch entries: one `cblas_sgemm` per batch entry.
+private func gemm(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) -> Tensor {
+    let (rowsA, columnsA) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
+    let (rowsB, columnsB) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
+    let (m, k) = transposeA ? (columnsA, rowsA) : (rowsA, columnsA)
+    let (kB, n) = transposeB ? (columnsB, rowsB) : (rowsB, columnsB)
+    precondition(k == kB, "matmul inner extents differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+    let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
+    let batch = broadcastShape(batchA, batchB)
+    let stridesA = broadcastStrides(of: batchA, to: batch), stridesB = broadcastStrides(of: batchB, to: batch)
+    let batchCount = batch.elementCount
+    return Tensor(shape: batch + [m, n]) { output in
+        guard m > 0 && n > 0 else { return }
+        if k == 0 { output.initialize(repeating: 0); return }
+        for entry in 0..<batchCount {
+            var offsetA = 0, offsetB = 0, remainder = entry
+            for axis in batch.indices.reversed() {
+                let index = remainder % batch[axis]
+                remainder /= batch[axis]
+                offsetA += index * stridesA[axis]
+                offsetB += index * stridesB[axis]
+            }
+            cblas_sgemm(CblasRowMajor,
+                        transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
+                        Int32(m), Int32(n), Int32(k), 1,
+                        a.storage.pointer + offsetA * rowsA * columnsA, Int32(columnsA),
+                        b.storage.pointer + offsetB * rowsB * columnsB, Int32(columnsB),
+                        0, output.baseAddress! + entry * m * n, Int32(n))
+        }
+    }
+}

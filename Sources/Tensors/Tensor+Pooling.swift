@@ -1,0 +1,132 @@
+extension Tensor {
+    /// 2-D max pooling, PyTorch's `max_pool2d` (padding counts as −∞; `stride` defaults to the kernel).
+    ///
+    /// `[N, C, H, W]` → `[N, C, OH, OW]`; the gradient flows to the first maximum of each window.
+    public func maxPool2d(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0)) -> Tensor {
+        let geometry = poolingGeometry(kernelSize, stride, padding, function: "maxPool2d")
+        let planes = shape[0] * shape[1]
+        let (outputPlane, inputPlane) = (geometry.outputPlane, geometry.inputPlane)
+        var winners = [Int](repeating: 0, count: planes * outputPlane)
+        let output = Tensor(shape: [shape[0], shape[1], geometry.outputHeight, geometry.outputWidth]) { output in
+            let source = storage.pointer, destination = output.baseAddress!
+            winners.withUnsafeMutableBufferPointer { winners in
+                let best = winners.baseAddress!
+                parallelChunks(planes, costPerItem: outputPlane * geometry.kernelHeight * geometry.kernelWidth) { range in
+                    for plane in range {
+                        forEachWindow(geometry) { position, window in
+                            var bestValue = -Float.infinity, bestIndex = -1
+                            window { index in
+                                let value = source[plane &* inputPlane &+ index]
+                                if value > bestValue || bestIndex < 0 || value.isNaN { (bestValue, bestIndex) = (value, index) }
+                            }
+                            destination[plane &* outputPlane &+ position] = bestValue
+                            best[plane &* outputPlane &+ position] = bestIndex
+                        }
+                    }
+                }
+            }
+        }
+        let inputShape = shape
+        let chosen = winners
+        return Tensor.record(output, inputs: [self]) { g in
+            var gradient = Tensor.zeros(inputShape)
+            gradient.withUnsafeMutableBufferPointer { buffer in
+                let upstream = g.storage.pointer
+                for plane in 0..<planes {
+                    for position in 0..<outputPlane {
+                        let k = plane * outputPlane + position
+                        buffer[plane * inputPlane + chosen[k]] += upstream[k]
+                    }
+                }
+            }
+            return [gradient]
+        }
+    }
+
+    /// 2-D average pooling, PyTorch's `avg_pool2d` with `count_include_pad=True` (the divisor is always
+    /// the kernel area) by default, or the number of inputs inside the window when it is `false`.
+    public func avgPool2d(kernelSize: (Int, Int), stride: (Int, Int)? = nil, padding: (Int, Int) = (0, 0),
+                          countIncludingPadding: Bool = true) -> Tensor {
+        let geometry = poolingGeometry(kernelSize, stride, padding, function: "avgPool2d")
+        let planes = shape[0] * shape[1]
+        let (outputPlane, inputPlane) = (geometry.outputPlane, geometry.inputPlane)
+        // The divisor of each output position (the same in every plane).
+        var divisors = [Float](repeating: Float(geometry.kernelHeight * geometry.kernelWidth), count: outputPlane)
+        if !countIncludingPadding {
+            forEachWindow(geometry) { position, window in
+                var inside = 0
+                window { _ in inside += 1 }
+                divisors[position] = Float(Swift.max(inside, 1))
+            }
+        }
+        let scales = divisors.map { 1 / $0 }
+        let output = Tensor(shape: [shape[0], shape[1], geometry.outputHeight, geometry.outputWidth]) { output in
+            let source = storage.pointer, destination = output.baseAddress!
+            parallelChunks(planes, costPerItem: outputPlane * geometry.kernelHeight * geometry.kernelWidth) { range in
+                for plane in range {
+                    forEachWindow(geometry) { position, window in
+                        var total: Float = 0
+                        window { index in total += source[plane &* inputPlane &+ index] }
+                        destination[plane &* outputPlane &+ position] = total * scales[position]
+                    }
+                }
+            }
+        }
+        let inputShape = shape
+        return Tensor.record(output, inputs: [self]) { g in
+            var gradient = Tensor.zeros(inputShape)
+            gradient.withUnsafeMutableBufferPointer { buffer in
+                let upstream = g.storage.pointer, destination = buffer.baseAddress!
+                parallelChunks(planes, costPerItem: outputPlane * geometry.kernelHeight * geometry.kernelWidth) { range in
+                    for plane in range {
+                        forEachWindow(geometry) { position, window in
+                            let share = upstream[plane &* outputPlane &+ position] * scales[position]
+                            window { index in destination[plane &* inputPlane &+ index] += share }
+                        }
+                    }
+                }
+            }
+            return [gradient]
+        }
+    }
+
+    /// The mean over the spatial axes: `[N, C, H, W]` → `[N, C]` (PyTorch `adaptive_avg_pool2d(x, 1)` + flatten).
+    public func globalAveragePool2d() -> Tensor {
+        precondition(rank == 4, "globalAveragePool2d needs [N, C, H, W], got \(shape)")
+        return mean(alongAxes: [2, 3])
+    }
+
+    private func poolingGeometry(_ kernel: (Int, Int), _ stride: (Int, Int)?, _ padding: (Int, Int),
+                                 function: String) -> WindowGeometry {
+        precondition(rank == 4, "\(function) needs [N, C, H, W], got \(shape)")
+        let stride = stride ?? kernel
+        precondition(kernel.0 >= 1 && kernel.1 >= 1 && stride.0 >= 1 && stride.1 >= 1,
+                     "\(function): invalid kernel \(kernel) or stride \(stride)")
+        precondition(padding.0 >= 0 && padding.1 >= 0 && 2 * padding.0 <= kernel.0 && 2 * padding.1 <= kernel.1,
+                     "\(function): padding \(padding) must be at most half the kernel \(kernel), as in PyTorch")
+        let geometry = WindowGeometry(channels: shape[1], height: shape[2], width: shape[3],
+                                      kernelHeight: kernel.0, kernelWidth: kernel.1,
+                                      strideY: stride.0, strideX: stride.1, paddingY: padding.0, paddingX: padding.1,
+                                      dilationY: 1, dilationX: 1)
+        precondition(geometry.outputHeight > 0 && geometry.outputWidth > 0,
+                     "\(function): kernel \(kernel) does not fit input \(shape)")
+        return geometry
+    }
+}
+
+/// Calls `body(position, window)` for every output position of one plane; `window(visit)` calls `visit`
+/// with the in-plane index of every input inside that window (padding positions are skipped).
+@inline(__always)
+private func forEachWindow(_ g: WindowGeometry, _ body: (Int, ((Int) -> Void) -> Void) -> Void) {
+    for oy in 0..<g.outputHeight {
+        let top = oy * g.strideY - g.paddingY
+        let rows = Swift.max(top, 0)..<Swift.min(top + g.kernelHeight, g.height)
+        for ox in 0..<g.outputWidth {
+            let left = ox * g.strideX - g.paddingX
+            let columns = Swift.max(left, 0)..<Swift.min(left + g.kernelWidth, g.width)
+            body(oy * g.outputWidth + ox) { visit in
+                for y in rows { for x in columns { visit(y * g.width + x) } }
+            }
+        }
+    }
+}
