@@ -4,7 +4,7 @@ final class GradientNode: @unchecked Sendable {
     /// The input nodes, one per operand; `nil` where the operand is not recorded.
     let inputs: [GradientNode?]
     /// Maps the output gradient to one gradient per input (`nil` where the input is not recorded).
-    /// `nil` for a leaf, the tensors whose gradients ``valueWithGradient(at:of:)-7t0pu`` returns.
+    /// `nil` for a leaf, the tensors whose gradients `valueWithGradient(at:of:)` returns.
     let pullback: ((Tensor) -> [Tensor?])?
 
     init(inputs: [GradientNode?], pullback: ((Tensor) -> [Tensor?])?) {

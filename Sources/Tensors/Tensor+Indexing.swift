@@ -107,3 +107,16 @@ extension Tensor {
         return self * mask
     }
 }
+
+private struct Greater: BinaryKernel { func callAsFunction(_ a: Float, _ b: Float) -> Float { a > b ? 1 : 0 } }
+private struct Less: BinaryKernel { func callAsFunction(_ a: Float, _ b: Float) -> Float { a < b ? 1 : 0 } }
+private struct Equal: BinaryKernel { func callAsFunction(_ a: Float, _ b: Float) -> Float { a == b ? 1 : 0 } }
+
+extension Tensor {
+    /// A mask (1 where true, 0 elsewhere, broadcast shape) of `self > other`; not differentiable.
+    public func isGreater(than other: Tensor) -> Tensor { map(self, other, Greater()) }
+    /// A mask of `self < other`; not differentiable.
+    public func isLess(than other: Tensor) -> Tensor { map(self, other, Less()) }
+    /// A mask of `self == other`; not differentiable.
+    public func isEqual(to other: Tensor) -> Tensor { map(self, other, Equal()) }
+}

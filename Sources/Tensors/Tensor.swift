@@ -2,7 +2,7 @@
 ///
 /// Image-like tensors use the NCHW layout (`[batch, channels, height, width]`). A tensor is a value:
 /// operations return new tensors and never change their inputs, so tensors can be shared freely between
-/// threads. Inside ``valueWithGradient(at:of:)-7t0pu`` a tensor also carries the node that records how it
+/// threads. Inside `valueWithGradient(at:of:)` a tensor also carries the node that records how it
 /// was computed; everywhere else it carries none, and operations build no graph.
 ///
 /// ```swift

@@ -24,7 +24,11 @@ public func closeness(_ actual: Tensor, _ expected: Tensor,
         if bad || ratio > worstRatio { worstRatio = bad ? .infinity : ratio; worstIndex = i }
     }
     guard worstIndex >= 0 else { return Closeness(passed: true, detail: "all \(a.count) elements equal") }
+    var position = [Int](repeating: 0, count: actual.rank), rest = worstIndex
+    for axis in actual.shape.indices.reversed() {
+        (rest, position[axis]) = rest.quotientAndRemainder(dividingBy: actual.shape[axis])
+    }
     return Closeness(passed: worstRatio <= 1,
-                     detail: "worst element [\(worstIndex)] of shape \(actual.shape): \(a[worstIndex]) vs expected "
-                        + "\(e[worstIndex]) (\(worstRatio)× the tolerance)")
+                     detail: "worst element \(position) of shape \(actual.shape): \(a[worstIndex]) vs expected "
+                        + "\(e[worstIndex]) (\(worstRatio)× the tolerance \(absoluteTolerance) + \(relativeTolerance)·|e|)")
 }
