@@ -111,20 +111,8 @@ extension Tensor {
     /// pullback `y ⊙ (g − Σ g⊙y)`.
     public func softmax(alongAxis axis: Int = -1) -> Tensor {
         let axis = normalizedAxis(axis, rank: rank)
-        let layout = AxisLayout(shape: shape, axis: axis)
-        let output = Tensor(shape: shape) { output in
-            let x = storage.pointer, y = output.baseAddress!
-            forEachLane(layout, costPerElement: 8) { _, start, stride in
-                let (maximum, total) = laneMaximumAndExpSum(x + start, stride, layout.extent)
-                let scale = 1 / total
-                for j in 0..<layout.extent {
-                    let k = start &+ j &* stride
-                    y[k] = Foundation.exp(x[k] - maximum) * scale
-                }
-            }
-        }
-        let y = output
-        return Tensor.record(output, inputs: [self]) { g in
+        let y = softmaxKernel(alongAxis: axis, logarithmic: false)
+        return Tensor.record(y, inputs: [self]) { g in
             [y * (g - (g * y).sum(alongAxes: [axis], keepingDimensions: true))]
         }
     }
@@ -133,21 +121,27 @@ extension Tensor {
     /// pullback `g − softmax(x)·Σg`.
     public func logSoftmax(alongAxis axis: Int = -1) -> Tensor {
         let axis = normalizedAxis(axis, rank: rank)
+        let y = softmaxKernel(alongAxis: axis, logarithmic: true)
+        return Tensor.record(y, inputs: [self]) { g in
+            [g - y.exp() * g.sum(alongAxes: [axis], keepingDimensions: true)]
+        }
+    }
+
+    /// Softmax or log-softmax of every lane along `axis`, shifted by the lane maximum `m`.
+    private func softmaxKernel(alongAxis axis: Int, logarithmic: Bool) -> Tensor {
         let layout = AxisLayout(shape: shape, axis: axis)
-        let output = Tensor(shape: shape) { output in
+        return Tensor(shape: shape) { output in
             let x = storage.pointer, y = output.baseAddress!
             forEachLane(layout, costPerElement: 8) { _, start, stride in
                 let (maximum, total) = laneMaximumAndExpSum(x + start, stride, layout.extent)
-                let shift = maximum + Foundation.log(total)
-                for j in 0..<layout.extent {
-                    let k = start &+ j &* stride
-                    y[k] = x[k] - shift
+                if logarithmic {
+                    let shift = maximum + Foundation.log(total)
+                    for j in 0..<layout.extent { let k = start &+ j &* stride; y[k] = x[k] - shift }
+                } else {
+                    let scale = 1 / total
+                    for j in 0..<layout.extent { let k = start &+ j &* stride; y[k] = Foundation.exp(x[k] - maximum) * scale }
                 }
             }
-        }
-        let y = output
-        return Tensor.record(output, inputs: [self]) { g in
-            [g - y.exp() * g.sum(alongAxes: [axis], keepingDimensions: true)]
         }
     }
 }

@@ -23,6 +23,24 @@ struct WindowGeometry {
         return lower < upper ? lower..<upper : 0..<0
     }
 
+    /// Where row `row` of the column matrix (channel `c`, kernel offset `ky`, `kx`) reads from.
+    struct Row {
+        let channel: Int
+        /// Input position = output position · stride + shift, per axis.
+        let shiftY: Int, shiftX: Int
+        /// The output positions whose input position lies inside the image.
+        let validY: Range<Int>, validX: Range<Int>
+    }
+
+    @inline(__always)
+    func row(_ row: Int) -> Row {
+        let ky = row / kernelWidth % kernelHeight, kx = row % kernelWidth
+        let shiftY = ky * dilationY - paddingY, shiftX = kx * dilationX - paddingX
+        return Row(channel: row / (kernelHeight * kernelWidth), shiftY: shiftY, shiftX: shiftX,
+                   validY: Self.validRange(extent: height, outputExtent: outputHeight, stride: strideY, shift: shiftY),
+                   validX: Self.validRange(extent: width, outputExtent: outputWidth, stride: strideX, shift: shiftX))
+    }
+
     /// Whether the column matrix of one image is the image itself (1×1, stride 1, no padding).
     var isPointwise: Bool {
         kernelHeight == 1 && kernelWidth == 1 && strideY == 1 && strideX == 1 && paddingY == 0 && paddingX == 0
@@ -39,25 +57,21 @@ func im2col(_ geometry: WindowGeometry, input: UnsafePointer<Float>, imageStride
     let rowLength = imageCount * plane
     parallelChunks(g.patchLength, costPerItem: rowLength) { rows in
         for row in rows {
-            let channel = row / (g.kernelHeight * g.kernelWidth)
-            let ky = row / g.kernelWidth % g.kernelHeight, kx = row % g.kernelWidth
-            let shiftY = ky * g.dilationY - g.paddingY, shiftX = kx * g.dilationX - g.paddingX
-            let validY = WindowGeometry.validRange(extent: g.height, outputExtent: outputHeight, stride: g.strideY, shift: shiftY)
-            let validX = WindowGeometry.validRange(extent: g.width, outputExtent: outputWidth, stride: g.strideX, shift: shiftX)
+            let r = g.row(row)
             for image in 0..<imageCount {
-                let source = input + (image &* imageStride &+ channel &* g.inputPlane)
+                let source = input + (image &* imageStride &+ r.channel &* g.inputPlane)
                 let destination = columns + (row &* rowLength &+ image &* plane)
                 for oy in 0..<outputHeight {
                     let out = destination + oy &* outputWidth
-                    guard validY.contains(oy) else { out.initialize(repeating: 0, count: outputWidth); continue }
-                    let inputRow = source + (oy &* g.strideY &+ shiftY) &* g.width
-                    out.initialize(repeating: 0, count: validX.lowerBound)
+                    guard r.validY.contains(oy) else { out.initialize(repeating: 0, count: outputWidth); continue }
+                    let inputRow = source + (oy &* g.strideY &+ r.shiftY) &* g.width
+                    out.initialize(repeating: 0, count: r.validX.lowerBound)
                     if g.strideX == 1 {
-                        (out + validX.lowerBound).initialize(from: inputRow + validX.lowerBound + shiftX, count: validX.count)
+                        (out + r.validX.lowerBound).initialize(from: inputRow + r.validX.lowerBound + r.shiftX, count: r.validX.count)
                     } else {
-                        for ox in validX { out[ox] = inputRow[ox &* g.strideX &+ shiftX] }
+                        for ox in r.validX { out[ox] = inputRow[ox &* g.strideX &+ r.shiftX] }
                     }
-                    (out + validX.upperBound).initialize(repeating: 0, count: outputWidth - validX.upperBound)
+                    (out + r.validX.upperBound).initialize(repeating: 0, count: outputWidth - r.validX.upperBound)
                 }
             }
         }
@@ -69,25 +83,21 @@ func im2col(_ geometry: WindowGeometry, input: UnsafePointer<Float>, imageStride
 func col2im(_ geometry: WindowGeometry, columns: UnsafePointer<Float>, imageCount: Int,
             input: UnsafeMutablePointer<Float>, imageStride: Int) {
     let g = geometry
-    let (outputHeight, outputWidth, plane) = (g.outputHeight, g.outputWidth, g.outputPlane)
+    let (outputWidth, plane) = (g.outputWidth, g.outputPlane)
     let rowLength = imageCount * plane
     let kernelArea = g.kernelHeight * g.kernelWidth
     // Each channel's rows write only into that channel's plane: channels run in parallel safely.
     parallelChunks(g.channels, costPerItem: kernelArea * rowLength) { channels in
         for channel in channels {
-            for kernelIndex in 0..<kernelArea {
-                let row = channel &* kernelArea &+ kernelIndex
-                let ky = kernelIndex / g.kernelWidth, kx = kernelIndex % g.kernelWidth
-                let shiftY = ky * g.dilationY - g.paddingY, shiftX = kx * g.dilationX - g.paddingX
-                let validY = WindowGeometry.validRange(extent: g.height, outputExtent: outputHeight, stride: g.strideY, shift: shiftY)
-                let validX = WindowGeometry.validRange(extent: g.width, outputExtent: outputWidth, stride: g.strideX, shift: shiftX)
+            for row in channel &* kernelArea ..< (channel &+ 1) &* kernelArea {
+                let r = g.row(row)
                 for image in 0..<imageCount {
-                    let destination = input + (image &* imageStride &+ channel &* g.inputPlane)
+                    let destination = input + (image &* imageStride &+ r.channel &* g.inputPlane)
                     let source = columns + (row &* rowLength &+ image &* plane)
-                    for oy in validY {
-                        let inputRow = destination + (oy &* g.strideY &+ shiftY) &* g.width
+                    for oy in r.validY {
+                        let inputRow = destination + (oy &* g.strideY &+ r.shiftY) &* g.width
                         let columnRow = source + oy &* outputWidth
-                        for ox in validX { inputRow[ox &* g.strideX &+ shiftX] += columnRow[ox] }
+                        for ox in r.validX { inputRow[ox &* g.strideX &+ r.shiftX] += columnRow[ox] }
                     }
                 }
             }
