@@ -9,6 +9,8 @@ let package = Package(
     name: "QPAudioEraser",
     products: [
         .library(name: "Tensors", targets: ["Tensors"]),
+        .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
+        .library(name: "Models", targets: ["Models"]),
         .executable(name: "tensors-benchmark", targets: ["TensorsBenchmark"]),
     ],
     targets: [
@@ -20,6 +22,16 @@ let package = Package(
         .target(
             name: "Tensors",
             dependencies: ["CBLAS"],
+            swiftSettings: vectorizedKernels
+        ),
+        .target(
+            name: "NeuralNetworks",
+            dependencies: ["Tensors"],
+            swiftSettings: vectorizedKernels
+        ),
+        .target(
+            name: "Models",
+            dependencies: ["NeuralNetworks"],
             swiftSettings: vectorizedKernels
         ),
         .target(
@@ -35,6 +47,14 @@ let package = Package(
             name: "TensorsTests",
             dependencies: ["Tensors", "TestSupport"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "NeuralNetworksTests",
+            dependencies: ["NeuralNetworks", "TestSupport"]
+        ),
+        .testTarget(
+            name: "ModelsTests",
+            dependencies: ["Models", "NeuralNetworks", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

@@ -20,12 +20,12 @@ public struct SplitMix64: RandomNumberGenerator, Sendable {
 
 extension RandomNumberGenerator {
     /// A uniform `Float` in `[0, 1)` with 24 random bits.
-    mutating func nextUnitFloat() -> Float {
+    public mutating func nextUnitFloat() -> Float {
         Float(next() >> 40) * 0x1p-24
     }
 
     /// A standard normal sample by the Box–Muller transform.
-    mutating func nextStandardNormal() -> Float {
+    public mutating func nextStandardNormal() -> Float {
         let u1 = Double(next() >> 11 | 1) * 0x1p-53   // (0, 1): log is finite
         let u2 = Double(next() >> 11) * 0x1p-53
         return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * Double.pi * u2))

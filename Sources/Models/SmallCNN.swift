@@ -1,0 +1,39 @@
+import NeuralNetworks
+import Tensors
+
+/// The paper's small CNN (`../shared/SPEC.md` §6): four blocks of 3×3 convolution (padding 1) → batch
+/// norm → ReLU → 2×2 max-pool with 32, 64, 128 and 128 channels, global average pooling, and a linear
+/// head. Any input of at least 16×16.
+///
+/// PyTorch layout (`scripts/pytorch/models.py`): `features` is an `nn.Sequential` of the sixteen layers
+/// (`features.0` the first convolution, `features.1` its batch norm, `features.4` the second
+/// convolution, …), then `fc`. With 10 classes it has 242,250 parameters.
+public final class SmallCNN: Module, Classifier {
+    public let features: Sequential
+    public let pool = GlobalAveragePool2d()
+    public let fc: Linear
+
+    public static let blockChannels = [32, 64, 128, 128]
+
+    public init(classCount: Int, inputChannels: Int = 1, using generator: inout some RandomNumberGenerator) {
+        var layers: [any Layer] = []
+        var channels = inputChannels
+        for width in Self.blockChannels {
+            layers += [Conv2d(inputChannels: channels, outputChannels: width, kernelSize: 3, padding: 1, using: &generator),
+                       BatchNorm2d(featureCount: width), ReLU(), MaxPool2d(kernelSize: 2)]
+            channels = width
+        }
+        features = Sequential(layers)
+        fc = Linear(inputCount: channels, outputCount: classCount, using: &generator)
+    }
+
+    public var head: Linear { fc }
+
+    public override var children: [(name: String, module: Module)] { [("features", features), ("fc", fc)] }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4 && input.shape[2] >= 16 && input.shape[3] >= 16,
+                     "SmallCNN needs [N, C, H, W] with H, W ≥ 16, got \(input.shape)")
+        return fc(pool(features(input)))
+    }
+}

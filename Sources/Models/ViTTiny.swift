@@ -1,0 +1,65 @@
+import NeuralNetworks
+import Tensors
+
+/// ViT-Tiny over spectrogram patches (`../shared/SPEC.md` §6), timm's `VisionTransformer` layout:
+/// 8×8 patches (a 64×96 input gives 8×12 = 96 tokens) plus a class token, learned position embedding,
+/// width 192, depth 12, 3 heads, MLP 768, pre-norm blocks with GELU, final `norm`, `head` on the class
+/// token. Names as timm: `cls_token`, `pos_embed`, `patch_embed.proj`, `blocks.N.norm1`,
+/// `blocks.N.attn.qkv`, `blocks.N.attn.proj`, `blocks.N.mlp.fc1`, `norm`, `head`.
+///
+/// Initialisation as timm: position embedding truncated normal σ = 0.02, class token normal σ = 1e-6,
+/// every linear layer truncated normal σ = 0.02 with zero bias, the patch convolution PyTorch's default.
+public final class ViTTiny: Module, Classifier {
+    public let patchEmbed: PatchEmbedding
+    public let classToken: Parameter, positionEmbedding: Parameter
+    public let blocks: Sequential
+    public let norm: LayerNorm
+    public let fc: Linear
+    public let inputSize: (height: Int, width: Int)
+
+    public init(classCount: Int, inputChannels: Int = 1, inputSize: (height: Int, width: Int) = (64, 96),
+                patchSize: Int = 8, dimension: Int = 192, depth: Int = 12, headCount: Int = 3, mlpDimension: Int = 768,
+                using generator: inout some RandomNumberGenerator) {
+        precondition(inputSize.height % patchSize == 0 && inputSize.width % patchSize == 0,
+                     "ViTTiny: input \(inputSize) is not a whole number of \(patchSize)×\(patchSize) patches")
+        self.inputSize = inputSize
+        patchEmbed = PatchEmbedding(inputChannels: inputChannels, dimension: dimension, patchSize: patchSize, using: &generator)
+        let tokenCount = inputSize.height / patchSize * (inputSize.width / patchSize) + 1
+        classToken = Parameter(.randomNormal([1, 1, dimension], standardDeviation: 1e-6, using: &generator))
+        positionEmbedding = Parameter(Initialization.truncatedNormal([1, tokenCount, dimension], standardDeviation: 0.02,
+                                                                     using: &generator))
+        blocks = Sequential((0..<depth).map { _ in
+            TransformerBlock(dimension: dimension, headCount: headCount, mlpDimension: mlpDimension, using: &generator)
+        })
+        norm = LayerNorm(featureCount: dimension, epsilon: 1e-6)
+        fc = Linear(inputCount: dimension, outputCount: classCount, using: &generator)
+        super.init()
+        for (name, parameter) in namedParameters() where !name.hasPrefix("patch_embed") && parameter.shape.count == 2 {
+            parameter.value = Initialization.truncatedNormal(parameter.shape, standardDeviation: 0.02, using: &generator)
+            if let bias = namedParameters().first(where: { $0.name == name.dropLast("weight".count) + "bias" }) {
+                bias.parameter.value = .zeros(bias.parameter.shape)
+            }
+        }
+    }
+
+    public var head: Linear { fc }
+
+    public override var localParameters: [(name: String, parameter: Parameter)] {
+        [("cls_token", classToken), ("pos_embed", positionEmbedding)]
+    }
+
+    public override var children: [(name: String, module: Module)] {
+        [("patch_embed", patchEmbed), ("blocks", blocks), ("norm", norm), ("head", fc)]
+    }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor {
+        precondition(input.rank == 4 && input.shape[2] == inputSize.height && input.shape[3] == inputSize.width,
+                     "ViTTiny built for \(inputSize.height)×\(inputSize.width) inputs got \(input.shape)")
+        let patches = patchEmbed(input)                                           // [B, N, D]
+        let batch = patches.shape[0]
+        let classTokens = classToken.value.broadcast(to: [batch, 1, patches.shape[2]])
+        let tokens = Tensor.concatenate([classTokens, patches], alongAxis: 1) + positionEmbedding.value
+        let encoded = norm(blocks(tokens))
+        return fc(encoded.slice(alongAxis: 1, 0..<1).squeezingShape(at: [1]))
+    }
+}
