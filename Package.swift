@@ -36,7 +36,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Tensors"]
+            dependencies: ["Tensors", "NeuralNetworks"]
         ),
         .executableTarget(
             name: "TensorsBenchmark",
