@@ -11,7 +11,7 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         .library(name: "Models", targets: ["Models"]),
-        .executable(name: "tensors-benchmark", targets: ["TensorsBenchmark"]),
+        .executable(name: "qpae-benchmark", targets: ["Benchmarks"]),
     ],
     targets: [
         .systemLibrary(
@@ -39,8 +39,8 @@ let package = Package(
             dependencies: ["Tensors", "NeuralNetworks"]
         ),
         .executableTarget(
-            name: "TensorsBenchmark",
-            dependencies: ["Tensors", "CBLAS"],
+            name: "Benchmarks",
+            dependencies: ["Tensors", "NeuralNetworks", "Models", "CBLAS"],
             swiftSettings: vectorizedKernels
         ),
         .testTarget(
@@ -50,7 +50,8 @@ let package = Package(
         ),
         .testTarget(
             name: "NeuralNetworksTests",
-            dependencies: ["NeuralNetworks", "TestSupport"]
+            dependencies: ["NeuralNetworks", "TestSupport"],
+            resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "ModelsTests",

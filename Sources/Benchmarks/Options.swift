@@ -1,0 +1,62 @@
+import Foundation
+
+/// The command line: `[kernels|models] [--threads N] [--quick] [--models a,b] [--no-pytorch] [--single MODEL]`.
+struct Options {
+    enum Command: String { case kernels, models }
+
+    var command = Command.kernels
+    var threads: Int?
+    var quick = false
+    /// `models`: which architectures, by their command-line names.
+    var models = ["cnn", "resnet18", "vit-tiny"]
+    /// `models`: skip the PyTorch comparison.
+    var withPyTorch = true
+    /// `models`, internal: measure this one model in this process and print one JSON line (the parent
+    /// runs each model in a fresh process so that peak-memory figures do not mix).
+    var single: String?
+
+    static let usage = "usage: qpae-benchmark [kernels|models] [--threads N] [--quick] [--models cnn,resnet18,vit-tiny] [--no-pytorch]"
+
+    /// Parses `arguments` (without the program name); exits with a message naming the bad flag.
+    init(_ arguments: [String]) {
+        var remaining = arguments[...]
+        if let first = remaining.first, let command = Command(rawValue: first) {
+            self.command = command
+            remaining = remaining.dropFirst()
+        }
+        while let argument = remaining.popFirst() {
+            switch argument {
+            case "--quick":
+                quick = true
+            case "--no-pytorch":
+                withPyTorch = false
+            case "--threads":
+                guard let value = remaining.popFirst(), let count = Int(value), count >= 1 else {
+                    Self.fail("--threads needs a positive integer, e.g. --threads 1")
+                }
+                threads = count
+            case "--models":
+                guard let value = remaining.popFirst() else { Self.fail("--models needs a list, e.g. --models cnn,vit-tiny") }
+                models = value.split(separator: ",").map(String.init)
+            case "--single":
+                guard let value = remaining.popFirst() else { Self.fail("--single needs a model name") }
+                single = value
+            case "--help", "-h":
+                print(Self.usage)
+                exit(0)
+            default:
+                Self.fail("unknown argument '\(argument)'; \(Self.usage)")
+            }
+        }
+    }
+
+    /// The arguments that reproduce these options in a child process measuring one model.
+    func childArguments(model: String) -> [String] {
+        ["models", "--single", model] + (threads.map { ["--threads", "\($0)"] } ?? []) + (quick ? ["--quick"] : [])
+    }
+
+    static func fail(_ message: String) -> Never {
+        FileHandle.standardError.write(Data("qpae-benchmark: \(message)\n".utf8))
+        exit(2)
+    }
+}
