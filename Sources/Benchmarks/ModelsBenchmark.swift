@@ -3,94 +3,109 @@ import Models
 import NeuralNetworks
 import Tensors
 
-/// One model's figures: training throughput (batch 32: forward in training mode, mean cross-entropy,
-/// backward, one Adam step), inference throughput (evaluation mode, batch 256, no graph), and the
-/// process's peak resident memory. The same keys as `scripts/pytorch/benchmark_training_step.py --json`.
-struct ModelFigures: Codable {
+/// One model and phase measured in a fresh process: the same keys as a result of
+/// `scripts/pytorch/benchmark_training_step.py --json`.
+struct PhaseFigures: Codable {
     var model: String
-    var trainSamplesPerSecond: Double
-    var inferenceSamplesPerSecond: Double
-    var peakMemoryMiB: Double
+    var phase: String
+    var samplesPerSecond: Double
+    /// Resident memory before the first step (model, optimizer and data made), and its high-water mark.
+    var residentBeforeMiB: Double
+    var peakResidentMiB: Double
 
     enum CodingKeys: String, CodingKey {
-        case model
-        case trainSamplesPerSecond = "train_samples_per_second"
-        case inferenceSamplesPerSecond = "inference_samples_per_second"
-        case peakMemoryMiB = "peak_rss_mib"
+        case model, phase
+        case samplesPerSecond = "samples_per_s"
+        case residentBeforeMiB = "rss_before_mb"
+        case peakResidentMiB = "peak_rss_mb"
     }
+
+    /// What the phase itself allocated at its peak (activations, gradients, optimizer state).
+    var growthMiB: Double { peakResidentMiB - residentBeforeMiB }
 }
 
-/// `qpae-benchmark models`: every model measured in a fresh child process, then PyTorch's figures from
-/// the comparison script in the same run, printed side by side.
+/// `qpae-benchmark models`: each model and phase measured in a fresh child process (so peak memory
+/// does not mix), then PyTorch's figures from the comparison script in the same run, side by side.
+///
+/// Training: forward in training mode, mean cross-entropy, backward, one Adam (lr 1e-3) step, batch 32.
+/// Inference: evaluation mode, no graph, batch 256. Both on random 1×64×96 inputs with 10 classes.
 func runModelsBenchmark(_ options: Options) {
     if let model = options.single {
-        let figures = measureModel(model, options: options)
-        print(String(decoding: try! JSONEncoder().encode(figures), as: UTF8.self))
+        let figures = ["train", "infer"].filter { $0 == (options.phase ?? $0) }.map { measure(model, phase: $0, options) }
+        for figure in figures { print(String(decoding: try! JSONEncoder().encode(figure), as: UTF8.self)) }
         return
     }
     print("Models benchmark\(options.quick ? " (--quick)" : ""): 1×64×96 inputs, 10 classes; training step at batch 32"
           + " (forward, mean cross-entropy, backward, Adam), inference at batch 256 (evaluation mode)")
     Machine.current().headerLines(threads: ComputeThreads.count).forEach { print($0) }
-    let ours = options.models.compactMap { model -> ModelFigures? in
-        runChild(executable: CommandLine.arguments[0], arguments: options.childArguments(model: model))?.first
+    print("Load:     \(BackgroundLoad.loadAverages) (1/5/15-min load averages at start)")
+    var ours: [PhaseFigures] = []
+    for model in options.models {
+        for phase in ["train", "infer"] {
+            ours += runChild(executable: CommandLine.arguments[0], arguments: options.childArguments(model: model, phase: phase)) ?? []
+        }
     }
-    let theirs = options.withPyTorch ? PyTorchReference.measure(models: options.models, options: options) : [:]
-    var table = TextTable(textColumns: 1, "model", "train samples/s", "PyTorch", "ratio",
-                          "inference samples/s", "PyTorch", "ratio", "peak MiB", "PyTorch", "ratio")
-    for figures in ours {
-        let reference = theirs[figures.model]
-        func ratio(_ a: Double, _ b: Double?) -> String { b.map { Format.ratio(a / $0) } ?? "–" }
-        table.append([figures.model,
-                      Format.fixed(figures.trainSamplesPerSecond, 1), reference.map { Format.fixed($0.trainSamplesPerSecond, 1) } ?? "–",
-                      ratio(figures.trainSamplesPerSecond, reference?.trainSamplesPerSecond),
-                      Format.fixed(figures.inferenceSamplesPerSecond, 1), reference.map { Format.fixed($0.inferenceSamplesPerSecond, 1) } ?? "–",
-                      ratio(figures.inferenceSamplesPerSecond, reference?.inferenceSamplesPerSecond),
-                      Format.fixed(figures.peakMemoryMiB, 0), reference.map { Format.fixed($0.peakMemoryMiB, 0) } ?? "–",
-                      ratio(figures.peakMemoryMiB, reference?.peakMemoryMiB)])
+    let theirs = options.withPyTorch ? PyTorchReference.measure(models: options.models, options: options) : []
+    for phase in ["train", "infer"] {
+        var table = TextTable(textColumns: 1, "model", "samples/s", "PyTorch", "ours/PyTorch",
+                              "peak MiB (+growth)", "PyTorch", "growth ours/PyTorch")
+        for figures in ours where figures.phase == phase {
+            let reference = theirs.first { $0.model == figures.model && $0.phase == phase }
+            func memory(_ f: PhaseFigures?) -> String {
+                f.map { "\(Format.fixed($0.peakResidentMiB, 0)) (+\(Format.fixed($0.growthMiB, 0)))" } ?? "–"
+            }
+            table.append([figures.model, Format.fixed(figures.samplesPerSecond, 1),
+                          reference.map { Format.fixed($0.samplesPerSecond, 1) } ?? "–",
+                          reference.map { Format.ratio(figures.samplesPerSecond / $0.samplesPerSecond) } ?? "–",
+                          memory(figures), memory(reference),
+                          reference.map { Format.ratio(figures.growthMiB / $0.growthMiB) } ?? "–"])
+        }
+        print("\n" + (phase == "train" ? "Training step, batch 32" : "Inference, batch 256"))
+        print(table.rendered)
     }
-    print(table.rendered)
-    print("ratio: ours ÷ PyTorch (throughput: higher is better; memory: lower is better). Medians of timed runs after warm-up.")
+    print("\nsamples/s: batch ÷ median step time (higher is better); memory: peak resident set of a process that ran only"
+          + " that model and phase, + its growth over the resident set before the first step (PyTorch's baseline"
+          + " includes ~680 MiB for importing torch, so compare the growth).")
 }
 
-/// Measures one model in this process.
-private func measureModel(_ name: String, options: Options) -> ModelFigures {
+/// Measures one model and phase in this process.
+private func measure(_ name: String, phase: String, _ options: Options) -> PhaseFigures {
     guard let architecture = Architecture(rawValue: name) else {
         Options.fail("unknown model '\(name)'; choose from \(Architecture.allCases.map(\.rawValue).joined(separator: ", "))")
     }
     var generator = SplitMix64(seed: 7)
     let model = architecture.makeModel(classCount: 10, using: &generator)
-    let batch = Tensor.randomNormal([32, 1, 64, 96], using: &generator)
-    let labels = (0..<32).map { $0 % 10 }
+    let batchSize = phase == "train" ? 32 : 256
+    let batch = Tensor.randomNormal([batchSize, 1, 64, 96], using: &generator)
+    let labels = (0..<batchSize).map { _ in Int(generator.next() % 10) }
     let optimizer = Adam(learningRate: 1e-3)
-    let plan = options.quick ? RepetitionPlan(warmUps: 1, repetitions: 3) : RepetitionPlan(warmUps: 2, repetitions: 10)
-
-    model.setTraining(true)
-    let training = measureRoundRobin(plan, [{
+    model.setTraining(phase == "train")
+    let plan = options.quick ? RepetitionPlan(warmUps: 1, repetitions: phase == "train" ? 3 : 2)
+                             : RepetitionPlan(warmUps: phase == "train" ? 3 : 1, repetitions: phase == "train" ? 10 : 5)
+    let before = residentMiB().current
+    let timings = measureRoundRobin(plan, [{
+        if phase == "infer" { return model(batch).withUnsafeBufferPointer { $0[0] } }
         let (loss, gradients) = valueWithGradient(at: model) { model in crossEntropy(logits: model(batch), labels: labels) }
         optimizer.update(model, along: gradients)
         return loss.item
     }])[0]
-
-    model.setTraining(false)
-    let inferenceBatch = Tensor.randomNormal([256, 1, 64, 96], using: &generator)
-    let inferencePlan = RepetitionPlan(warmUps: 1, repetitions: options.quick ? 2 : 5)
-    let inference = measureRoundRobin(inferencePlan, [{ model(inferenceBatch).withUnsafeBufferPointer { $0[0] } }])[0]
-
-    return ModelFigures(model: name, trainSamplesPerSecond: 32 / training.median,
-                        inferenceSamplesPerSecond: 256 / inference.median, peakMemoryMiB: peakResidentMiB())
+    return PhaseFigures(model: name, phase: phase, samplesPerSecond: Double(batchSize) / timings.median,
+                        residentBeforeMiB: before, peakResidentMiB: residentMiB().peak)
 }
 
-/// The process's peak resident set size (`VmHWM` in /proc/self/status), in MiB.
-func peakResidentMiB() -> Double {
-    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
-          let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
-          let kibibytes = Double(line.split(separator: " ", omittingEmptySubsequences: true).dropFirst().first ?? "")
-    else { return .nan }
-    return kibibytes / 1024
+/// This process's resident set size and its high-water mark (`VmRSS`, `VmHWM` in /proc/self/status), in MiB.
+private func residentMiB() -> (current: Double, peak: Double) {
+    let status = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8)) ?? ""
+    func field(_ key: String) -> Double {
+        guard let line = status.split(separator: "\n").first(where: { $0.hasPrefix(key + ":") }),
+              let kibibytes = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) }) else { return .nan }
+        return kibibytes / 1024
+    }
+    return (field("VmRSS"), field("VmHWM"))
 }
 
-/// Runs a child process and decodes every stdout line that parses as `ModelFigures`; `nil` if it fails.
-func runChild(executable: String, arguments: [String]) -> [ModelFigures]? {
+/// Runs a child process and returns its standard output; `nil` (with a message) if it fails.
+func runChild(executable: String, arguments: [String]) -> String? {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -106,7 +121,11 @@ func runChild(executable: String, arguments: [String]) -> [ModelFigures]? {
         FileHandle.standardError.write(Data("qpae-benchmark: \(executable) \(arguments.joined(separator: " ")) failed\n".utf8))
         return nil
     }
-    return String(decoding: output, as: UTF8.self).split(separator: "\n").compactMap {
-        try? JSONDecoder().decode(ModelFigures.self, from: Data($0.utf8))
-    }
+    return String(decoding: output, as: UTF8.self)
+}
+
+/// Our own child's output: one JSON object per line.
+private func runChild(executable: String, arguments: [String]) -> [PhaseFigures]? {
+    let output: String? = runChild(executable: executable, arguments: arguments)
+    return output?.split(separator: "\n").compactMap { try? JSONDecoder().decode(PhaseFigures.self, from: Data($0.utf8)) }
 }

@@ -14,6 +14,8 @@ struct Options {
     /// `models`, internal: measure this one model in this process and print one JSON line (the parent
     /// runs each model in a fresh process so that peak-memory figures do not mix).
     var single: String?
+    /// `models`, internal: with `--single`, only this phase (`train` or `infer`).
+    var phase: String?
 
     static let usage = "usage: qpae-benchmark [kernels|models] [--threads N] [--quick] [--models cnn,resnet18,vit-tiny] [--no-pytorch]"
 
@@ -41,6 +43,11 @@ struct Options {
             case "--single":
                 guard let value = remaining.popFirst() else { Self.fail("--single needs a model name") }
                 single = value
+            case "--phase":
+                guard let value = remaining.popFirst(), ["train", "infer"].contains(value) else {
+                    Self.fail("--phase needs train or infer")
+                }
+                phase = value
             case "--help", "-h":
                 print(Self.usage)
                 exit(0)
@@ -51,8 +58,8 @@ struct Options {
     }
 
     /// The arguments that reproduce these options in a child process measuring one model.
-    func childArguments(model: String) -> [String] {
-        ["models", "--single", model] + (threads.map { ["--threads", "\($0)"] } ?? []) + (quick ? ["--quick"] : [])
+    func childArguments(model: String, phase: String) -> [String] {
+        ["models", "--single", model, "--phase", phase] + (threads.map { ["--threads", "\($0)"] } ?? []) + (quick ? ["--quick"] : [])
     }
 
     static func fail(_ message: String) -> Never {

@@ -8,6 +8,11 @@ public struct ParameterGradients: Sendable {
         self.gradients = gradients
     }
 
+    /// Gradients given explicitly, for methods that compute them outside autodiff.
+    public init(_ pairs: [(parameter: Parameter, gradient: Tensor)] = []) {
+        gradients = Dictionary(pairs.map { (ObjectIdentifier($0.parameter), $0.gradient) }, uniquingKeysWith: { $1 })
+    }
+
     /// The gradient of `parameter`, or `nil` for a parameter that was not differentiated.
     public subscript(_ parameter: Parameter) -> Tensor? {
         get { gradients[ObjectIdentifier(parameter)] }
