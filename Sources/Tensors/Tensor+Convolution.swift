@@ -55,20 +55,21 @@ private struct ConvolutionPlan {
     var imagesPerBlock: Int { max(1, min(batch, targetColumnsPerProduct / max(geometry.outputPlane, 1))) }
     var inputImageStride: Int { geometry.channels * groups * geometry.inputPlane }
 
-    /// Calls `body(firstImage, imageCount)` for each block of images.
-    func forEachBlock(_ body: (Int, Int) -> Void) {
-        for first in Swift.stride(from: 0, to: batch, by: imagesPerBlock) {
-            body(first, min(imagesPerBlock, batch - first))
+    /// Calls `body(firstImage, imageCount, columns, product)` for each block of images, with pooled
+    /// scratch for the block's column matrix and for one group's `[O_g, count·plane]` product.
+    func forEachBlock(_ body: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        let columnCount = geometry.patchLength * imagesPerBlock * geometry.outputPlane
+        BufferPool.withScratch(count: columnCount + groupOutputs * imagesPerBlock * geometry.outputPlane) { scratch in
+            for first in Swift.stride(from: 0, to: batch, by: imagesPerBlock) {
+                body(first, min(imagesPerBlock, batch - first), scratch, scratch + columnCount)
+            }
         }
     }
 
     func forward(input: Tensor, weight: Tensor) -> Tensor {
         let g = geometry, plane = g.outputPlane, patch = g.patchLength
-        let output = Tensor(shape: [batch, outputChannels, g.outputHeight, g.outputWidth]) { output in
-            let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * imagesPerBlock * plane)
-            let product = UnsafeMutablePointer<Float>.allocate(capacity: groupOutputs * imagesPerBlock * plane)
-            defer { columns.deallocate(); product.deallocate() }
-            forEachBlock { first, count in
+        return Tensor(shape: [batch, outputChannels, g.outputHeight, g.outputWidth]) { output in
+            forEachBlock { first, count, columns, product in
                 for group in 0..<groups {
                     let source = input.storage.pointer + first * inputImageStride + group * g.channels * g.inputPlane
                     let directColumns = g.isPointwise && count == 1
@@ -92,7 +93,6 @@ private struct ConvolutionPlan {
                 }
             }
         }
-        return output
     }
 
     func backward(outputGradient: Tensor, input: Tensor, weight: Tensor,
@@ -100,10 +100,7 @@ private struct ConvolutionPlan {
         let g = geometry, plane = g.outputPlane, patch = g.patchLength
         var inputGradient = needInput ? Tensor.zeros(input.shape) : nil
         var weightGradient = needWeight ? Tensor.zeros(weight.shape) : nil
-        let columns = UnsafeMutablePointer<Float>.allocate(capacity: patch * imagesPerBlock * plane)
-        let block = UnsafeMutablePointer<Float>.allocate(capacity: groupOutputs * imagesPerBlock * plane)
-        defer { columns.deallocate(); block.deallocate() }
-        forEachBlock { first, count in
+        forEachBlock { first, count, columns, block in
             for group in 0..<groups {
                 let inputOffset = first * inputImageStride + group * g.channels * g.inputPlane
                 let upstream = outputGradient.storage.pointer + (first * outputChannels + group * groupOutputs) * plane

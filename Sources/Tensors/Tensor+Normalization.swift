@@ -38,9 +38,7 @@ extension Tensor {
                         rows(of: c) { total += contiguousSum(source + $0, spatial) }
                         let mean = total / Float(valuesPerChannel)
                         var squares: Float = 0
-                        rows(of: c) { start in
-                            for i in 0..<spatial { let d = source[start &+ i] - mean; squares += d * d }
-                        }
+                        rows(of: c) { squares += contiguousSquaredDeviationSum(source + $0, spatial, center: mean) }
                         meanOut[c] = mean
                         varianceOut[c] = squares / Float(valuesPerChannel)
                     }
@@ -72,14 +70,13 @@ extension Tensor {
                         parallelChunks(channels, costPerItem: 3 * valuesPerChannel) { range in
                             for c in range {
                                 let mean = means[c], inverse = inverseDeviations[c]
-                                var dBeta: Float = 0, dGamma: Float = 0
+                                // ∂β = Σ∂y;  ∂γ = Σ∂y·(x − μ)/σ.
+                                var dBeta: Float = 0, centeredDot: Float = 0
                                 rows(of: c) { start in
-                                    for i in 0..<spatial {
-                                        let dy = upstream[start &+ i]
-                                        dBeta += dy
-                                        dGamma += dy * (source[start &+ i] - mean) * inverse
-                                    }
+                                    dBeta += contiguousSum(upstream + start, spatial)
+                                    centeredDot += contiguousCenteredDot(upstream + start, source + start, spatial, center: mean)
                                 }
+                                let dGamma = centeredDot * inverse
                                 sumOut[c] = dBeta
                                 productOut[c] = dGamma
                                 let m = Float(valuesPerChannel)
@@ -131,8 +128,7 @@ extension Tensor {
                         for row in range {
                             let input = source + row &* width, out = destination + row &* width
                             let mean = contiguousSum(input, width) / Float(width)
-                            var squares: Float = 0
-                            for i in 0..<width { let d = input[i] - mean; squares += d * d }
+                            let squares = contiguousSquaredDeviationSum(input, width, center: mean)
                             let inverse = 1 / (squares / Float(width) + epsilon).squareRoot()
                             for i in 0..<width { out[i] = (input[i] - mean) * inverse * gamma[i] + beta[i] }
                             meanOut[row] = mean

@@ -6,21 +6,28 @@ extension Tensor {
         let geometry = poolingGeometry(kernelSize, stride, padding, function: "maxPool2d")
         let planes = shape[0] * shape[1]
         let (outputPlane, inputPlane) = (geometry.outputPlane, geometry.inputPlane)
-        var winners = [Int](repeating: 0, count: planes * outputPlane)
+        let recordsWinners = isRecorded
+        var winners = [Int32](repeating: 0, count: recordsWinners ? planes * outputPlane : 0)
         let output = Tensor(shape: [shape[0], shape[1], geometry.outputHeight, geometry.outputWidth]) { output in
             let source = storage.pointer, destination = output.baseAddress!
             winners.withUnsafeMutableBufferPointer { winners in
-                let best = winners.baseAddress!
+                let best = recordsWinners ? winners.baseAddress : nil   // an empty array may still have an address
                 parallelChunks(planes, costPerItem: outputPlane * geometry.kernelHeight * geometry.kernelWidth) { range in
                     for plane in range {
-                        forEachWindow(geometry) { position, window in
+                        let input = source + plane &* inputPlane
+                        let out = destination + plane &* outputPlane
+                        forEachWindow(geometry) { position, rows, columns in
                             var bestValue = -Float.infinity, bestIndex = -1
-                            window { index in
-                                let value = source[plane &* inputPlane &+ index]
-                                if value > bestValue || bestIndex < 0 || value.isNaN { (bestValue, bestIndex) = (value, index) }
+                            for y in rows {
+                                for x in columns {
+                                    let value = input[y &* geometry.width &+ x]
+                                    if value > bestValue || bestIndex < 0 || value.isNaN {
+                                        (bestValue, bestIndex) = (value, y &* geometry.width &+ x)
+                                    }
+                                }
                             }
-                            destination[plane &* outputPlane &+ position] = bestValue
-                            best[plane &* outputPlane &+ position] = bestIndex
+                            out[position] = bestValue
+                            best?[plane &* outputPlane &+ position] = Int32(truncatingIfNeeded: bestIndex)
                         }
                     }
                 }
@@ -35,7 +42,7 @@ extension Tensor {
                 for plane in 0..<planes {
                     for position in 0..<outputPlane {
                         let k = plane * outputPlane + position
-                        buffer[plane * inputPlane + chosen[k]] += upstream[k]
+                        buffer[plane * inputPlane + Int(chosen[k])] += upstream[k]
                     }
                 }
             }
@@ -53,10 +60,8 @@ extension Tensor {
         // The divisor of each output position (the same in every plane).
         var divisors = [Float](repeating: Float(geometry.kernelHeight * geometry.kernelWidth), count: outputPlane)
         if !countIncludingPadding {
-            forEachWindow(geometry) { position, window in
-                var inside = 0
-                window { _ in inside += 1 }
-                divisors[position] = Float(Swift.max(inside, 1))
+            forEachWindow(geometry) { position, rows, columns in
+                divisors[position] = Float(Swift.max(rows.count * columns.count, 1))
             }
         }
         let scales = divisors.map { 1 / $0 }
@@ -64,9 +69,10 @@ extension Tensor {
             let source = storage.pointer, destination = output.baseAddress!
             parallelChunks(planes, costPerItem: outputPlane * geometry.kernelHeight * geometry.kernelWidth) { range in
                 for plane in range {
-                    forEachWindow(geometry) { position, window in
+                    let input = source + plane &* inputPlane
+                    forEachWindow(geometry) { position, rows, columns in
                         var total: Float = 0
-                        window { index in total += source[plane &* inputPlane &+ index] }
+                        for y in rows { for x in columns { total += input[y &* geometry.width &+ x] } }
                         destination[plane &* outputPlane &+ position] = total * scales[position]
                     }
                 }
@@ -79,9 +85,10 @@ extension Tensor {
                 let upstream = g.storage.pointer, destination = buffer.baseAddress!
                 parallelChunks(planes, costPerItem: outputPlane * geometry.kernelHeight * geometry.kernelWidth) { range in
                     for plane in range {
-                        forEachWindow(geometry) { position, window in
+                        let input = destination + plane &* inputPlane
+                        forEachWindow(geometry) { position, rows, columns in
                             let share = upstream[plane &* outputPlane &+ position] * scales[position]
-                            window { index in destination[plane &* inputPlane &+ index] += share }
+                            for y in rows { for x in columns { input[y &* geometry.width &+ x] += share } }
                         }
                     }
                 }
@@ -114,19 +121,16 @@ extension Tensor {
     }
 }
 
-/// Calls `body(position, window)` for every output position of one plane; `window(visit)` calls `visit`
-/// with the in-plane index of every input inside that window (padding positions are skipped).
+/// Calls `body(position, rows, columns)` for every output position of one plane, with the input rows
+/// and columns its window covers inside the image (padding positions are left out).
 @inline(__always)
-private func forEachWindow(_ g: WindowGeometry, _ body: (Int, ((Int) -> Void) -> Void) -> Void) {
+private func forEachWindow(_ g: WindowGeometry, _ body: (Int, Range<Int>, Range<Int>) -> Void) {
     for oy in 0..<g.outputHeight {
         let top = oy * g.strideY - g.paddingY
         let rows = Swift.max(top, 0)..<Swift.min(top + g.kernelHeight, g.height)
         for ox in 0..<g.outputWidth {
             let left = ox * g.strideX - g.paddingX
-            let columns = Swift.max(left, 0)..<Swift.min(left + g.kernelWidth, g.width)
-            body(oy * g.outputWidth + ox) { visit in
-                for y in rows { for x in columns { visit(y * g.width + x) } }
-            }
+            body(oy * g.outputWidth + ox, rows, Swift.max(left, 0)..<Swift.min(left + g.kernelWidth, g.width))
         }
     }
 }

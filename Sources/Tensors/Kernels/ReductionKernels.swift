@@ -67,3 +67,38 @@ func sumKernel(_ x: Tensor, axis: Int) -> Tensor {
         }
     }
 }
+
+/// `Σ (xᵢ − center)²` over `count` contiguous floats, with eight SIMD accumulators.
+@inline(__always)
+func contiguousSquaredDeviationSum(_ x: UnsafePointer<Float>, _ count: Int, center: Float) -> Float {
+    var accumulator = SIMD8<Float>(repeating: 0)
+    let centers = SIMD8<Float>(repeating: center)
+    var i = 0
+    let raw = UnsafeRawPointer(x)
+    while i + 8 <= count {
+        let d = raw.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) - centers
+        accumulator += d * d
+        i &+= 8
+    }
+    var total = accumulator.sum()
+    while i < count { let d = x[i] - center; total += d * d; i &+= 1 }
+    return total
+}
+
+/// `Σ aᵢ·(bᵢ − center)` over `count` contiguous floats, with eight SIMD accumulators (centring first
+/// keeps the sum accurate when `b` has a large mean).
+@inline(__always)
+func contiguousCenteredDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ count: Int, center: Float) -> Float {
+    var accumulator = SIMD8<Float>(repeating: 0)
+    let centers = SIMD8<Float>(repeating: center)
+    var i = 0
+    let (rawA, rawB) = (UnsafeRawPointer(a), UnsafeRawPointer(b))
+    while i + 8 <= count {
+        accumulator += rawA.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+            * (rawB.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) - centers)
+        i &+= 8
+    }
+    var total = accumulator.sum()
+    while i < count { total += a[i] * (b[i] - center); i &+= 1 }
+    return total
+}
