@@ -14,21 +14,8 @@ extension Tensor {
                 let best = recordsWinners ? winners.baseAddress : nil   // an empty array may still have an address
                 parallelChunks(planes, costPerItem: outputPlane * geometry.kernelHeight * geometry.kernelWidth) { range in
                     for plane in range {
-                        let input = source + plane &* inputPlane
-                        let out = destination + plane &* outputPlane
-                        forEachWindow(geometry) { position, rows, columns in
-                            var bestValue = -Float.infinity, bestIndex = -1
-                            for y in rows {
-                                for x in columns {
-                                    let value = input[y &* geometry.width &+ x]
-                                    if value > bestValue || bestIndex < 0 || value.isNaN {
-                                        (bestValue, bestIndex) = (value, y &* geometry.width &+ x)
-                                    }
-                                }
-                            }
-                            out[position] = bestValue
-                            best?[plane &* outputPlane &+ position] = Int32(truncatingIfNeeded: bestIndex)
-                        }
+                        maxPoolPlane(geometry, input: source + plane &* inputPlane, output: destination + plane &* outputPlane,
+                                     winners: best.map { $0 + plane &* outputPlane })
                     }
                 }
             }
@@ -131,6 +118,52 @@ private func forEachWindow(_ g: WindowGeometry, _ body: (Int, Range<Int>, Range<
         for ox in 0..<g.outputWidth {
             let left = ox * g.strideX - g.paddingX
             body(oy * g.outputWidth + ox, rows, Swift.max(left, 0)..<Swift.min(left + g.kernelWidth, g.width))
+        }
+    }
+}
+
+/// Max-pools one plane, writing each window's maximum and (when `winners` is given) its in-plane index.
+/// The first maximum wins ties; a NaN wins over numbers, as in PyTorch.
+private func maxPoolPlane(_ g: WindowGeometry, input: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                          winners: UnsafeMutablePointer<Int32>?) {
+    let width = g.width
+    if g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideY == 2 && g.strideX == 2 && g.paddingY == 0 && g.paddingX == 0 {
+        // The CNN's 2×2/2 pooling: every window lies inside the image.
+        for oy in 0..<g.outputHeight {
+            let top = input + (2 &* oy) &* width, bottom = top + width
+            for ox in 0..<g.outputWidth {
+                let x = 2 &* ox
+                var bestValue = top[x], bestIndex = x
+                if top[x &+ 1] > bestValue || top[x &+ 1].isNaN { (bestValue, bestIndex) = (top[x &+ 1], x &+ 1) }
+                if bottom[x] > bestValue || bottom[x].isNaN { (bestValue, bestIndex) = (bottom[x], width &+ x) }
+                if bottom[x &+ 1] > bestValue || bottom[x &+ 1].isNaN { (bestValue, bestIndex) = (bottom[x &+ 1], width &+ x &+ 1) }
+                let position = oy &* g.outputWidth &+ ox
+                output[position] = bestValue
+                winners?[position] = Int32(truncatingIfNeeded: (2 &* oy) &* width &+ bestIndex)
+            }
+        }
+        return
+    }
+    for oy in 0..<g.outputHeight {
+        let top = oy &* g.strideY &- g.paddingY
+        let (y0, y1) = (Swift.max(top, 0), Swift.min(top &+ g.kernelHeight, g.height))
+        for ox in 0..<g.outputWidth {
+            let left = ox &* g.strideX &- g.paddingX
+            let (x0, x1) = (Swift.max(left, 0), Swift.min(left &+ g.kernelWidth, width))
+            var bestValue = -Float.infinity, bestIndex = -1
+            var y = y0
+            while y < y1 {
+                var x = x0
+                while x < x1 {
+                    let value = input[y &* width &+ x]
+                    if value > bestValue || bestIndex < 0 || value.isNaN { (bestValue, bestIndex) = (value, y &* width &+ x) }
+                    x &+= 1
+                }
+                y &+= 1
+            }
+            let position = oy &* g.outputWidth &+ ox
+            output[position] = bestValue
+            winners?[position] = Int32(truncatingIfNeeded: bestIndex)
         }
     }
 }
