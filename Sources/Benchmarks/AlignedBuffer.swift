@@ -1,3 +1,4 @@
+import CBLAS
 import Tensors
 
 /// A 64-byte-aligned array of `Float`s outside any tensor, for the direct `cblas_sgemm` calls that set
@@ -24,4 +25,13 @@ final class AlignedBuffer {
     deinit {
         UnsafeMutableRawPointer(pointer).deallocate()
     }
+}
+
+/// Runs `body` with OpenBLAS using the engine's thread count. The engine keeps OpenBLAS single-threaded
+/// and splits products over its own threads; the direct `cblas_sgemm` references it is compared with
+/// use OpenBLAS's own threading, as any other program calling it would.
+func withOpenBLASThreads<R>(_ body: () -> R) -> R {
+    openblas_set_num_threads(Int32(ComputeThreads.count))
+    defer { openblas_set_num_threads(1) }
+    return body()
 }

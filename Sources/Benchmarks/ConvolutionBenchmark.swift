@@ -63,11 +63,11 @@ struct ConvolutionBenchmark {
                 }
             }
             let floor = ConvolutionGEMMFloor(layer, batch: batch)
-            let timings = measureRoundRobin(plan, [forward, training, floor.forward, floor.forwardAndBackward]
-                                                  + (loss.map { [$0] } ?? []))
-            return Result(layer: layer, forward: timings[0], training: timings[1],
-                          loss: timings.count > 4 ? timings[4] : nil,
-                          forwardFloor: timings[2], trainingFloor: timings[3])
+            let timings = measureEngineThenReference(plan, engine: [forward, training] + (loss.map { [$0] } ?? []),
+                                                     reference: [floor.forward, floor.forwardAndBackward])
+            return Result(layer: layer, forward: timings.engine[0], training: timings.engine[1],
+                          loss: timings.engine.count > 2 ? timings.engine[2] : nil,
+                          forwardFloor: timings.reference[0], trainingFloor: timings.reference[1])
         }
     }
 

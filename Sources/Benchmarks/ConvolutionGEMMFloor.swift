@@ -29,14 +29,20 @@ struct ConvolutionGEMMFloor {
 
     /// `Y = W·col`.
     func forward() -> Float {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1,
-                    weight.pointer, k, columns.pointer, n, 0, output.pointer, n)
-        return output.pointer[0]
+        withOpenBLASThreads {
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, n, k, 1,
+                        weight.pointer, k, columns.pointer, n, 0, output.pointer, n)
+            return output.pointer[0]
+        }
     }
 
     /// `Y = W·col`, then `∂W = ∂Y·colᵀ` and (unless the layer is the stem) `∂col = Wᵀ·∂Y`, with `Y`
     /// standing in for `∂Y`.
     func forwardAndBackward() -> Float {
+        withOpenBLASThreads { forwardAndBackwardProducts() }
+    }
+
+    private func forwardAndBackwardProducts() -> Float {
         var result = forward()
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, k, n, 1,
                     output.pointer, n, columns.pointer, n, 0, weightGradient.pointer, k)

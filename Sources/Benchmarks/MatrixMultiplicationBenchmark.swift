@@ -5,10 +5,12 @@ import Tensors
 ///
 /// - **direct**: one `cblas_sgemm` on raw 64-byte-aligned buffers allocated once, `C` overwritten
 ///   (`β = 0`): the ceiling the engine can reach.
+///   OpenBLAS uses the engine's thread count (its own threading).
 /// - **engine**: `Tensor.matmul(a, b, transposeA:, transposeB:)`, which allocates its output tensor on
-///   every call (that allocation is part of what is measured) and then makes the same `cblas_sgemm` call.
+///   every call (that allocation is part of what is measured) and splits the product over the engine's
+///   threads, one single-threaded `cblas_sgemm` each.
 ///
-/// Both count `2n³` flops. The two are timed round-robin (see ``measureRoundRobin(_:_:)``).
+/// Both count `2n³` flops. The engine is timed first, then the direct call (see `measureEngineThenReference`).
 struct MatrixMultiplicationBenchmark {
     /// One product to time: its size and transpose flags.
     struct Case {
@@ -46,17 +48,19 @@ struct MatrixMultiplicationBenchmark {
             let b = Tensor.randomNormal([n, n], using: &generator)
             let (rawA, rawB, rawC) = (AlignedBuffer(copying: a), AlignedBuffer(copying: b), AlignedBuffer(count: n * n))
             let direct = {
-                cblas_sgemm(CblasRowMajor, item.transposeA ? CblasTrans : CblasNoTrans,
-                            item.transposeB ? CblasTrans : CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
-                            rawA.pointer, Int32(n), rawB.pointer, Int32(n), 0, rawC.pointer, Int32(n))
-                return rawC.pointer[0]
+                withOpenBLASThreads {
+                    cblas_sgemm(CblasRowMajor, item.transposeA ? CblasTrans : CblasNoTrans,
+                                item.transposeB ? CblasTrans : CblasNoTrans, Int32(n), Int32(n), Int32(n), 1,
+                                rawA.pointer, Int32(n), rawB.pointer, Int32(n), 0, rawC.pointer, Int32(n))
+                    return rawC.pointer[0]
+                }
             }
             let engine = {
                 Tensor.matmul(a, b, transposeA: item.transposeA, transposeB: item.transposeB)
                     .withUnsafeBufferPointer { $0[0] }
             }
-            let timings = measureRoundRobin(plan(n), [direct, engine])
-            let (d, e) = (timings[0], timings[1])
+            let timings = measureEngineThenReference(plan(n), engine: [engine], reference: [direct])
+            let (d, e) = (timings.reference[0], timings.engine[0])
             table.append([item.label,
                           Format.milliseconds(d.medianMilliseconds), Format.rate(d.gigaflopsPerSecond(item.flops)),
                           Format.milliseconds(e.medianMilliseconds), Format.rate(e.gigaflopsPerSecond(item.flops)),

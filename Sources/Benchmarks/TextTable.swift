@@ -1,3 +1,4 @@
+import Tensors
 import Foundation
 
 /// A plain-text table with aligned columns: the leading text columns left-aligned, the others
@@ -21,7 +22,7 @@ struct TextTable {
 
     /// Appends a row; it must have one cell per column.
     mutating func append(_ cells: [String]) {
-        precondition(cells.count == header.count, "row has \(cells.count) cells, table has \(header.count) columns")
+        checkPrecondition(cells.count == header.count, "row has \(cells.count) cells, table has \(header.count) columns")
         rows.append(cells)
     }
 

@@ -80,3 +80,15 @@ extension Duration {
         return Double(whole) + Double(fraction) * 1e-18
     }
 }
+
+/// Times the engine's candidates round-robin, then the direct OpenBLAS references round-robin, then
+/// waits for OpenBLAS's worker threads to go idle. The two groups are not interleaved: after a call
+/// with OpenBLAS threading its workers spin for a while (about 0.1 s), which would steal the second
+/// core from the engine's own threads and spoil the engine's figures.
+func measureEngineThenReference(_ plan: RepetitionPlan, engine: [() -> Float], reference: [() -> Float])
+    -> (engine: [Timings], reference: [Timings]) {
+    let engineTimings = measureRoundRobin(plan, engine)
+    let referenceTimings = measureRoundRobin(plan, reference)
+    Thread.sleep(forTimeInterval: 0.3)
+    return (engineTimings, referenceTimings)
+}

@@ -70,7 +70,7 @@ public final class ResNet18: Module, Classifier {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4, "ResNet18 needs [N, C, H, W], got \(input.shape)")
+        checkPrecondition(input.rank == 4, "ResNet18 needs [N, C, H, W], got \(input.shape)")
         let stem = maxpool(bn1(conv1(input)).relu())
         return fc(avgpool(layer4(layer3(layer2(layer1(stem))))))
     }

@@ -32,7 +32,7 @@ public final class SmallCNN: Module, Classifier {
     public override var children: [(name: String, module: Module)] { [("features", features), ("fc", fc)] }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4 && input.shape[2] >= 16 && input.shape[3] >= 16,
+        checkPrecondition(input.rank == 4 && input.shape[2] >= 16 && input.shape[3] >= 16,
                      "SmallCNN needs [N, C, H, W] with H, W ≥ 16, got \(input.shape)")
         return fc(pool(features(input)))
     }

@@ -20,7 +20,7 @@ public final class ViTTiny: Module, Classifier {
     public init(classCount: Int, inputChannels: Int = 1, inputSize: (height: Int, width: Int) = (64, 96),
                 patchSize: Int = 8, dimension: Int = 192, depth: Int = 12, headCount: Int = 3, mlpDimension: Int = 768,
                 using generator: inout some RandomNumberGenerator) {
-        precondition(inputSize.height % patchSize == 0 && inputSize.width % patchSize == 0,
+        checkPrecondition(inputSize.height % patchSize == 0 && inputSize.width % patchSize == 0,
                      "ViTTiny: input \(inputSize) is not a whole number of \(patchSize)×\(patchSize) patches")
         self.inputSize = inputSize
         patchEmbed = PatchEmbedding(inputChannels: inputChannels, dimension: dimension, patchSize: patchSize, using: &generator)
@@ -53,7 +53,7 @@ public final class ViTTiny: Module, Classifier {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4 && input.shape[2] == inputSize.height && input.shape[3] == inputSize.width,
+        checkPrecondition(input.rank == 4 && input.shape[2] == inputSize.height && input.shape[3] == inputSize.width,
                      "ViTTiny built for \(inputSize.height)×\(inputSize.width) inputs got \(input.shape)")
         let patches = patchEmbed(input)                                           // [B, N, D]
         let batch = patches.shape[0]

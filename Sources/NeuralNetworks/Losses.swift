@@ -24,9 +24,9 @@ public enum Reduction: Sendable {
 /// i.e. `(1 − ε)·(−log p_y) + ε·mean_k(−log p_k)`, PyTorch's `label_smoothing`.
 public func crossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 0,
                          reduction: Reduction = .mean) -> Tensor {
-    precondition(logits.rank == 2 && logits.shape[0] == labels.count,
+    checkPrecondition(logits.rank == 2 && logits.shape[0] == labels.count,
                  "crossEntropy: logits \(logits.shape) need one row per label (\(labels.count) labels)")
-    precondition(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing \(labelSmoothing) must be in [0, 1]")
+    checkPrecondition(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing \(labelSmoothing) must be in [0, 1]")
     let logProbabilities = logits.logSoftmax(alongAxis: 1)
     var perSample = -logProbabilities.gather(alongAxis: 1, indices: labels).reshaped(to: [labels.count])
     if labelSmoothing > 0 {
@@ -40,7 +40,7 @@ public func crossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 
 /// `−Σ_k t_k·log softmax(z)_k` per sample (PyTorch `cross_entropy` with probability targets).
 /// QPAudioEraser's superposition labels are the uniform rows `1/K`.
 public func crossEntropy(logits: Tensor, targetDistributions targets: Tensor, reduction: Reduction = .mean) -> Tensor {
-    precondition(logits.rank == 2 && targets.shape == logits.shape,
+    checkPrecondition(logits.rank == 2 && targets.shape == logits.shape,
                  "crossEntropy: logits \(logits.shape) and target distributions \(targets.shape) must both be [N, K]")
     return reduction.apply(-(targets * logits.logSoftmax(alongAxis: 1)).sum(alongAxes: [1]))
 }
@@ -48,7 +48,7 @@ public func crossEntropy(logits: Tensor, targetDistributions targets: Tensor, re
 /// Entropy of the predicted distribution `p = softmax(z)`, `H(p) = −Σ_k p_k log p_k` per sample, in nats.
 /// Maximal (`log K`) for the uniform distribution; QPAudioEraser maximises it on forget samples.
 public func entropy(logits: Tensor, reduction: Reduction = .mean) -> Tensor {
-    precondition(logits.rank == 2, "entropy needs logits [N, K], got \(logits.shape)")
+    checkPrecondition(logits.rank == 2, "entropy needs logits [N, K], got \(logits.shape)")
     let logProbabilities = logits.logSoftmax(alongAxis: 1)
     return reduction.apply(-(logProbabilities.exp() * logProbabilities).sum(alongAxes: [1]))
 }
@@ -59,9 +59,9 @@ public func entropy(logits: Tensor, reduction: Reduction = .mean) -> Tensor {
 /// gradient.
 public func klDivergence(logits student: Tensor, teacherLogits teacher: Tensor, temperature: Float = 1,
                          reduction: Reduction = .mean) -> Tensor {
-    precondition(student.rank == 2 && student.shape == teacher.shape,
+    checkPrecondition(student.rank == 2 && student.shape == teacher.shape,
                  "klDivergence: student \(student.shape) and teacher \(teacher.shape) logits must both be [N, K]")
-    precondition(temperature > 0, "temperature \(temperature) must be positive")
+    checkPrecondition(temperature > 0, "temperature \(temperature) must be positive")
     let teacherLog = (teacher.detached / temperature).logSoftmax(alongAxis: 1)
     let studentLog = (student / temperature).logSoftmax(alongAxis: 1)
     let perSample = (teacherLog.exp() * (teacherLog - studentLog)).sum(alongAxes: [1])

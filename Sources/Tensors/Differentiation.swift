@@ -48,7 +48,7 @@ extension Tensor {
     func unbroadcast(to shape: [Int]) -> Tensor {
         if self.shape == shape { return self }
         let offset = rank - shape.count
-        precondition(offset >= 0, "cannot unbroadcast \(self.shape) to \(shape)")
+        checkPrecondition(offset >= 0, "cannot unbroadcast \(self.shape) to \(shape)")
         var axes = Array(0..<offset)
         for axis in shape.indices where shape[axis] == 1 && self.shape[axis + offset] != 1 {
             axes.append(axis + offset)
@@ -82,7 +82,7 @@ private func backpropagate(from root: Tensor, seed: Tensor, leaves: [GradientNod
             guard let upstream = gradients[id] else { continue }
             if !leafIDs.contains(id) { gradients[id] = nil }   // release as soon as it is consumed
             let inputGradients = pullback(upstream)
-            precondition(inputGradients.count == node.inputs.count, "pullback returned the wrong number of gradients")
+            checkPrecondition(inputGradients.count == node.inputs.count, "pullback returned the wrong number of gradients")
             for (input, gradient) in zip(node.inputs, inputGradients) {
                 guard let input, let gradient else { continue }
                 let key = ObjectIdentifier(input)
@@ -107,7 +107,7 @@ public func valueWithGradient(at points: [Tensor], of body: ([Tensor]) throws ->
     -> (value: Tensor, gradients: [Tensor]) {
     let leaves = points.map { $0.detached.makingLeaf() }
     let value = try GradientRecording.$isEnabled.withValue(true) { try body(leaves.map(\.0)) }
-    precondition(value.count == 1, "valueWithGradient needs a scalar result, got shape \(value.shape)")
+    checkPrecondition(value.count == 1, "valueWithGradient needs a scalar result, got shape \(value.shape)")
     let seed = Tensor.ones(value.shape)
     let gradients = backpropagate(from: value, seed: seed, leaves: leaves.map(\.1), shapes: points.map(\.shape))
     return (value.detached, gradients)
@@ -129,7 +129,7 @@ public func gradient(at point: Tensor, of body: (Tensor) throws -> Tensor) rethr
 public func pullback(at point: Tensor, cotangent: Tensor, of body: (Tensor) throws -> Tensor) rethrows -> Tensor {
     let (leaf, node) = point.detached.makingLeaf()
     let value = try GradientRecording.$isEnabled.withValue(true) { try body(leaf) }
-    precondition(value.shape == cotangent.shape,
+    checkPrecondition(value.shape == cotangent.shape,
                  "cotangent shape \(cotangent.shape) differs from the output shape \(value.shape)")
     return backpropagate(from: value, seed: cotangent, leaves: [node], shapes: [point.shape])[0]
 }

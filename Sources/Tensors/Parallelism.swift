@@ -3,7 +3,8 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// How many threads the engine's kernels and OpenBLAS use.
+/// How many threads the engine's kernels use, matrix products included (OpenBLAS itself runs
+/// single-threaded: `gemm` splits products over the engine's threads, see `Kernels/GEMM.swift`).
 ///
 /// Defaults to the `QPAE_THREADS` environment variable, or else the number of active cores. On a busy
 /// 2-core machine one thread is faster than two (the other core is taken), so tests and background jobs
@@ -13,20 +14,27 @@ public enum ComputeThreads {
 
     private static let initialCount: Int = {
         let requested = ProcessInfo.processInfo.environment["QPAE_THREADS"].flatMap { Int($0) }
-        let count = max(1, requested ?? ProcessInfo.processInfo.activeProcessorCount)
-        openblas_set_num_threads(Int32(count))
-        return count
+        openblas_set_num_threads(1)
+        return max(1, requested ?? ProcessInfo.processInfo.activeProcessorCount)
     }()
 
     /// The thread count in force.
     public static var count: Int { current.load(ordering: .relaxed) }
 
-    /// Sets the thread count for the engine's loops and for OpenBLAS.
+    /// Sets the thread count for the engine's loops and products.
     public static func set(_ count: Int) {
-        precondition(count >= 1, "thread count must be at least 1, got \(count)")
+        checkPrecondition(count >= 1, "thread count must be at least 1, got \(count)")
         _ = initialCount
         current.store(count, ordering: .relaxed)
-        openblas_set_num_threads(Int32(count))
+    }
+}
+
+extension ComputeThreads {
+    /// Splits `0..<count` into one contiguous chunk per thread and runs `body` on each, in parallel when
+    /// `count × costPerItem` is large enough to pay for it: for loops outside the engine over unsafe
+    /// buffers (optimizer updates). Chunks are disjoint; `body` must not write outside its chunk.
+    public static func forEachChunk(of count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> Void) {
+        parallelChunks(count, costPerItem: costPerItem, body)
     }
 }
 

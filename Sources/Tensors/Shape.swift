@@ -25,7 +25,7 @@ public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
     for axis in 0..<rank {
         let x = axis < rank - a.count ? 1 : a[axis - (rank - a.count)]
         let y = axis < rank - b.count ? 1 : b[axis - (rank - b.count)]
-        precondition(x == y || x == 1 || y == 1, "shapes \(a) and \(b) do not broadcast")
+        checkPrecondition(x == y || x == 1 || y == 1, "shapes \(a) and \(b) do not broadcast")
         result[axis] = x == 1 ? y : x
     }
     return result
@@ -33,13 +33,13 @@ public func broadcastShape(_ a: [Int], _ b: [Int]) -> [Int] {
 
 /// Strides that read a tensor of `shape` as if it had `target` shape (stride 0 on broadcast axes).
 func broadcastStrides(of shape: [Int], to target: [Int]) -> [Int] {
-    precondition(shape.count <= target.count, "cannot broadcast shape \(shape) to \(target)")
+    checkPrecondition(shape.count <= target.count, "cannot broadcast shape \(shape) to \(target)")
     let offset = target.count - shape.count
     let own = shape.contiguousStrides
     return (0..<target.count).map { axis in
         guard axis >= offset else { return 0 }
         let extent = shape[axis - offset]
-        precondition(extent == target[axis] || extent == 1, "cannot broadcast shape \(shape) to \(target)")
+        checkPrecondition(extent == target[axis] || extent == 1, "cannot broadcast shape \(shape) to \(target)")
         return extent == 1 ? 0 : own[axis - offset]
     }
 }
@@ -47,7 +47,7 @@ func broadcastStrides(of shape: [Int], to target: [Int]) -> [Int] {
 /// Resolves a possibly negative axis (`-1` is the last) against `rank`, trapping when out of range.
 func normalizedAxis(_ axis: Int, rank: Int, function: String = #function) -> Int {
     let resolved = axis < 0 ? axis + rank : axis
-    precondition(resolved >= 0 && resolved < Swift.max(rank, 1),
+    checkPrecondition(resolved >= 0 && resolved < Swift.max(rank, 1),
                  "\(function): axis \(axis) out of range for rank \(rank)")
     return resolved
 }

@@ -1,5 +1,3 @@
-import CBLAS
-
 /// Output columns per GEMM: images are batched into one column matrix until it holds about this many
 /// output positions, so the deep layers of a network (a few positions per image) still make GEMMs
 /// large enough for BLAS to run at full speed.
@@ -16,23 +14,23 @@ extension Tensor {
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
                               stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                               dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
-        precondition(input.rank == 4 && weight.rank == 4,
+        checkPrecondition(input.rank == 4 && weight.rank == 4,
                      "conv2d needs input [N, C, H, W] and weight [O, C/groups, KH, KW], got \(input.shape) and \(weight.shape)")
         let (batch, channels) = (input.shape[0], input.shape[1])
         let outputChannels = weight.shape[0]
-        precondition(groups >= 1 && channels % groups == 0 && outputChannels % groups == 0
+        checkPrecondition(groups >= 1 && channels % groups == 0 && outputChannels % groups == 0
                      && weight.shape[1] == channels / groups,
                      "conv2d: input \(input.shape), weight \(weight.shape) and groups \(groups) disagree")
-        precondition(bias == nil || bias!.shape == [outputChannels],
+        checkPrecondition(bias == nil || bias!.shape == [outputChannels],
                      "conv2d: bias shape \(bias!.shape) must be [\(outputChannels)]")
-        precondition(stride.0 >= 1 && stride.1 >= 1 && dilation.0 >= 1 && dilation.1 >= 1
+        checkPrecondition(stride.0 >= 1 && stride.1 >= 1 && dilation.0 >= 1 && dilation.1 >= 1
                      && padding.0 >= 0 && padding.1 >= 0, "conv2d: invalid stride \(stride), padding \(padding) or dilation \(dilation)")
         let geometry = WindowGeometry(
             channels: channels / groups, height: input.shape[2], width: input.shape[3],
             kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
             strideY: stride.0, strideX: stride.1, paddingY: padding.0, paddingX: padding.1,
             dilationY: dilation.0, dilationX: dilation.1)
-        precondition(geometry.outputHeight > 0 && geometry.outputWidth > 0,
+        checkPrecondition(geometry.outputHeight > 0 && geometry.outputWidth > 0,
                      "conv2d: kernel \(weight.shape[2])×\(weight.shape[3]) does not fit input \(input.shape) with padding \(padding), dilation \(dilation)")
         let plan = ConvolutionPlan(geometry: geometry, batch: batch, groups: groups, outputChannels: outputChannels)
         let (x, w, needInput, needWeight) = (input.detached, weight.detached, input.isRecorded, weight.isRecorded)
@@ -80,11 +78,10 @@ private struct ConvolutionPlan {
                     let a = weight.storage.pointer + group * groupOutputs * patch
                     let destination = output.baseAddress! + (first * outputChannels + group * groupOutputs) * plane
                     if count == 1 {
-                        sgemm(m: groupOutputs, n: plane, k: patch, a, lda: patch, b, ldb: plane,
-                              destination, ldc: plane)
+                        gemm(m: groupOutputs, n: plane, k: patch, a, lda: patch, b, ldb: plane, destination, ldc: plane)
                     } else {
-                        sgemm(m: groupOutputs, n: count * plane, k: patch, a, lda: patch, b, ldb: count * plane,
-                              product, ldc: count * plane)
+                        gemm(m: groupOutputs, n: count * plane, k: patch, a, lda: patch, b, ldb: count * plane,
+                             product, ldc: count * plane)
                         // [O_g, image·plane] → [image, O_g, plane] inside the NCHW output.
                         copyStrided(shape: [count, groupOutputs, plane], from: product,
                                     strides: [plane, count * plane, 1],
@@ -121,16 +118,14 @@ private struct ConvolutionPlan {
                            imageCount: count, columns: columns)
                     weightGradient!.withUnsafeMutableBufferPointer { dW in
                         // ∂W_g += ∂Y·colᵀ
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, Int32(groupOutputs), Int32(patch),
-                                    Int32(width), 1, dY, Int32(width), columns, Int32(width),
-                                    1, dW.baseAddress! + group * groupOutputs * patch, Int32(patch))
+                        gemm(transposeB: true, m: groupOutputs, n: patch, k: width, dY, lda: width, columns, ldb: width,
+                             beta: 1, dW.baseAddress! + group * groupOutputs * patch, ldc: patch)
                     }
                 }
                 if needInput {
                     // ∂col = W_gᵀ·∂Y, then scattered back onto the input positions.
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, Int32(patch), Int32(width),
-                                Int32(groupOutputs), 1, weightGroup, Int32(patch), dY, Int32(width),
-                                0, columns, Int32(width))
+                    gemm(transposeA: true, m: patch, n: width, k: groupOutputs, weightGroup, lda: patch, dY, ldb: width,
+                         columns, ldc: width)
                     inputGradient!.withUnsafeMutableBufferPointer { dX in
                         col2im(g, columns: columns, imageCount: count, input: dX.baseAddress! + inputOffset,
                                imageStride: inputImageStride)
@@ -140,12 +135,4 @@ private struct ConvolutionPlan {
         }
         return (inputGradient, weightGradient)
     }
-}
-
-/// `C = A·B` for row-major matrices, `A` `[m, k]`, `B` `[k, n]`, `C` `[m, n]`.
-@inline(__always)
-func sgemm(m: Int, n: Int, k: Int, _ a: UnsafePointer<Float>, lda: Int, _ b: UnsafePointer<Float>, ldb: Int,
-           _ c: UnsafeMutablePointer<Float>, ldc: Int) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(m), Int32(n), Int32(k), 1,
-                a, Int32(lda), b, Int32(ldb), 0, c, Int32(ldc))
 }

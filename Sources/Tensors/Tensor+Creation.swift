@@ -15,7 +15,7 @@ extension Tensor {
 
     /// `[start, start + step, …]` up to but excluding `end` (NumPy `arange`).
     public static func arange(_ start: Float = 0, _ end: Float, step: Float = 1) -> Tensor {
-        precondition(step != 0, "arange step must not be 0")
+        checkPrecondition(step != 0, "arange step must not be 0")
         let count = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor(shape: [count]) { buffer in
             for i in buffer.indices { buffer[i] = start + Float(i) * step }
@@ -27,7 +27,7 @@ extension Tensor {
         var result = zeros([labels.count, classCount])
         result.withUnsafeMutableBufferPointer { buffer in
             for (row, label) in labels.enumerated() {
-                precondition(label >= 0 && label < classCount, "label \(label) out of range 0..<\(classCount)")
+                checkPrecondition(label >= 0 && label < classCount, "label \(label) out of range 0..<\(classCount)")
                 buffer[row * classCount + label] = 1
             }
         }

@@ -9,14 +9,14 @@ extension Tensor {
     public func gather(alongAxis axis: Int, indices: [Int]) -> Tensor {
         let axis = normalizedAxis(axis, rank: rank)
         let layout = AxisLayout(shape: shape, axis: axis)
-        precondition(layout.laneCount > 0 && indices.count % layout.laneCount == 0,
+        checkPrecondition(layout.laneCount > 0 && indices.count % layout.laneCount == 0,
                      "gather: \(indices.count) indices do not fill the \(layout.laneCount) lanes of shape \(shape) along axis \(axis)")
         let picks = indices.count / layout.laneCount
         var outputShape = shape
         outputShape[axis] = picks
         let outputLayout = AxisLayout(shape: outputShape, axis: axis)
         for index in indices {
-            precondition(index >= 0 && index < layout.extent, "gather: index \(index) out of range 0..<\(layout.extent) along axis \(axis) of \(shape)")
+            checkPrecondition(index >= 0 && index < layout.extent, "gather: index \(index) out of range 0..<\(layout.extent) along axis \(axis) of \(shape)")
         }
         /// Calls `body(sourceOffset, outputOffset)` for every picked element.
         func forEachPick(_ body: (Int, Int) -> Void) {
@@ -47,7 +47,7 @@ extension Tensor {
         let axis = normalizedAxis(axis, rank: rank)
         let layout = AxisLayout(shape: shape, axis: axis)
         for index in indices {
-            precondition(index >= 0 && index < layout.extent, "indexSelect: index \(index) out of range 0..<\(layout.extent) along axis \(axis) of \(shape)")
+            checkPrecondition(index >= 0 && index < layout.extent, "indexSelect: index \(index) out of range 0..<\(layout.extent) along axis \(axis) of \(shape)")
         }
         var outputShape = shape
         outputShape[axis] = indices.count
@@ -98,7 +98,7 @@ extension Tensor {
     /// and scales the survivors by `1/(1 − p)`, so the expectation is unchanged. The mask is drawn from
     /// `generator`; the gradient flows through the survivors with the same scale.
     public func dropout(probability p: Float, using generator: inout some RandomNumberGenerator) -> Tensor {
-        precondition(p >= 0 && p < 1, "dropout probability \(p) must be in [0, 1)")
+        checkPrecondition(p >= 0 && p < 1, "dropout probability \(p) must be in [0, 1)")
         if p == 0 { return self }
         let keep = 1 / (1 - p)
         let mask = Tensor(shape: shape) { buffer in

@@ -4,7 +4,10 @@ import Foundation
 // maps (upstream gradient, saved value) to the input gradient, where the saved value is the input x or,
 // when that is cheaper, the output y.
 
-private struct Exp: UnaryKernel { func callAsFunction(_ x: Float) -> Float { Foundation.exp(x) } }
+private struct Exp: VectorizedUnaryKernel {
+    func callAsFunction(_ x: Float) -> Float { VectorMath.exp(x) }
+    func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { VectorMath.exp(x) }
+}
 private struct Log: UnaryKernel { func callAsFunction(_ x: Float) -> Float { Foundation.log(x) } }
 private struct SquareRoot: UnaryKernel { func callAsFunction(_ x: Float) -> Float { x.squareRoot() } }
 private struct Absolute: UnaryKernel { func callAsFunction(_ x: Float) -> Float { Swift.abs(x) } }
@@ -26,16 +29,18 @@ private struct Clamp: UnaryKernel {
 }
 
 /// GELU, erf form (PyTorch's default): `x·Φ(x)`, `Φ(x) = ½(1 + erf(x/√2))`.
-private struct GELUExact: UnaryKernel {
-    func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + Foundation.erf(x * 0.70710678118654752)) }
+private struct GELUExact: VectorizedUnaryKernel {
+    func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { 0.5 * x * (1 + VectorMath.erf(x * 0.70710678118654752)) }
+    func callAsFunction(_ x: Float) -> Float { callAsFunction(SIMD8(repeating: x))[0] }
 }
-/// `Φ(x) + x·φ(x)`, `φ(x) = e^{−x²/2}/√(2π)`.
-private struct GELUExactDerivative: BinaryKernel {
-    func callAsFunction(_ g: Float, _ x: Float) -> Float {
-        let cdf = 0.5 * (1 + Foundation.erf(x * 0.70710678118654752))
-        let pdf = 0.39894228040143268 * Foundation.exp(-0.5 * x * x)
+/// `g·(Φ(x) + x·φ(x))`, `φ(x) = e^{−x²/2}/√(2π)`.
+private struct GELUExactDerivative: VectorizedBinaryKernel {
+    func callAsFunction(_ g: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
+        let cdf = 0.5 * (1 + VectorMath.erf(x * 0.70710678118654752))
+        let pdf = 0.39894228040143268 * VectorMath.exp(-0.5 * x * x)
         return g * (cdf + x * pdf)
     }
+    func callAsFunction(_ g: Float, _ x: Float) -> Float { callAsFunction(SIMD8(repeating: g), SIMD8(repeating: x))[0] }
 }
 /// GELU, tanh form (`approximate="tanh"`): `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`.
 private struct GELUTanh: UnaryKernel {
@@ -52,7 +57,10 @@ private struct GELUTanhDerivative: BinaryKernel {
     }
 }
 
-private struct TimesSaved: BinaryKernel { func callAsFunction(_ g: Float, _ y: Float) -> Float { g * y } }
+private struct TimesSaved: VectorizedBinaryKernel {
+    func callAsFunction(_ g: Float, _ y: Float) -> Float { g * y }
+    func callAsFunction(_ g: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> { g * y }
+}
 private struct OverSaved: BinaryKernel { func callAsFunction(_ g: Float, _ x: Float) -> Float { g / x } }
 private struct HalfOverSaved: BinaryKernel { func callAsFunction(_ g: Float, _ y: Float) -> Float { 0.5 * g / y } }
 private struct SignOfSaved: BinaryKernel {
@@ -76,40 +84,39 @@ private struct ClampDerivative: BinaryKernel {
 }
 
 extension Tensor {
-    /// Applies `function`, recording `derivative(g, saved)` as the pullback, with `saved` the input or
-    /// (when `savesOutput`) the output.
-    private func applying<F: UnaryKernel, D: BinaryKernel>(_ function: F, derivative: D,
-                                                           savesOutput: Bool = false) -> Tensor {
-        let output = map(self, function)
+    /// Records `output` (this tensor's image under an element-wise function) with the pullback
+    /// `derivative(g, saved)`, where `saved` is the input or, when `savesOutput`, the output.
+    private func recording(_ output: Tensor, savesOutput: Bool = false,
+                           derivative: @escaping (_ g: Tensor, _ saved: Tensor) -> Tensor) -> Tensor {
         let saved = savesOutput ? output : detached
-        return Tensor.record(output, inputs: [self]) { g in [map(g, saved, derivative)] }
+        return Tensor.record(output, inputs: [self]) { g in [derivative(g, saved)] }
     }
 
     /// `eˣ`;  d/dx = eˣ.
-    public func exp() -> Tensor { applying(Exp(), derivative: TimesSaved(), savesOutput: true) }
+    public func exp() -> Tensor { recording(map(self, Exp()), savesOutput: true) { map($0, $1, TimesSaved()) } }
     /// Natural logarithm;  d/dx = 1/x.
-    public func log() -> Tensor { applying(Log(), derivative: OverSaved()) }
+    public func log() -> Tensor { recording(map(self, Log())) { map($0, $1, OverSaved()) } }
     /// `√x`;  d/dx = 1/(2√x).
-    public func squareRoot() -> Tensor { applying(SquareRoot(), derivative: HalfOverSaved(), savesOutput: true) }
+    public func squareRoot() -> Tensor { recording(map(self, SquareRoot()), savesOutput: true) { map($0, $1, HalfOverSaved()) } }
     /// `|x|`;  d/dx = sign(x) (0 at 0, as PyTorch).
-    public func abs() -> Tensor { applying(Absolute(), derivative: SignOfSaved()) }
+    public func abs() -> Tensor { recording(map(self, Absolute())) { map($0, $1, SignOfSaved()) } }
     /// `x²`;  d/dx = 2x.
-    public func squared() -> Tensor { applying(Square(), derivative: TwiceSaved()) }
+    public func squared() -> Tensor { recording(map(self, Square())) { map($0, $1, TwiceSaved()) } }
     /// `xᵖ`;  d/dx = p·xᵖ⁻¹.
     public func pow(_ exponent: Float) -> Tensor {
-        applying(Power(exponent: exponent), derivative: PowerDerivative(exponent: exponent))
+        recording(map(self, Power(exponent: exponent))) { map($0, $1, PowerDerivative(exponent: exponent)) }
     }
     /// Limits every element to `[lower, upper]`;  d/dx = 1 inside the interval (bounds included), else 0.
     public func clamped(lower: Float = -.infinity, upper: Float = .infinity) -> Tensor {
-        precondition(lower <= upper, "clamp bounds \(lower) > \(upper)")
-        return applying(Clamp(lower: lower, upper: upper), derivative: ClampDerivative(lower: lower, upper: upper))
+        checkPrecondition(lower <= upper, "clamp bounds \(lower) > \(upper)")
+        return recording(map(self, Clamp(lower: lower, upper: upper))) { map($0, $1, ClampDerivative(lower: lower, upper: upper)) }
     }
     /// `max(x, 0)`;  d/dx = 1 for x > 0, else 0.
-    public func relu() -> Tensor { applying(ReLU(), derivative: PositiveSaved()) }
+    public func relu() -> Tensor { recording(map(self, ReLU())) { map($0, $1, PositiveSaved()) } }
     /// `tanh x`;  d/dx = 1 − tanh²x.
-    public func tanh() -> Tensor { applying(HyperbolicTangent(), derivative: OneMinusSavedSquared(), savesOutput: true) }
+    public func tanh() -> Tensor { recording(map(self, HyperbolicTangent()), savesOutput: true) { map($0, $1, OneMinusSavedSquared()) } }
     /// `1/(1 + e⁻ˣ)`, computed without overflow;  d/dx = σ(1 − σ).
-    public func sigmoid() -> Tensor { applying(Sigmoid(), derivative: SavedTimesOneMinusSaved(), savesOutput: true) }
+    public func sigmoid() -> Tensor { recording(map(self, Sigmoid()), savesOutput: true) { map($0, $1, SavedTimesOneMinusSaved()) } }
 
     /// How ``gelu(approximation:)`` evaluates the Gaussian CDF.
     public enum GELUApproximation: Sendable {
@@ -122,8 +129,8 @@ extension Tensor {
     /// Gaussian error linear unit (Hendrycks & Gimpel), `x·Φ(x)`.
     public func gelu(approximation: GELUApproximation = .none) -> Tensor {
         switch approximation {
-        case .none: applying(GELUExact(), derivative: GELUExactDerivative())
-        case .tanh: applying(GELUTanh(), derivative: GELUTanhDerivative())
+        case .none: recording(map(self, GELUExact())) { map($0, $1, GELUExactDerivative()) }
+        case .tanh: recording(map(self, GELUTanh())) { map($0, $1, GELUTanhDerivative()) }
         }
     }
 }

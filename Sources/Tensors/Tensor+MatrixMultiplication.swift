@@ -1,5 +1,3 @@
-import CBLAS
-
 extension Tensor {
     /// The matrix product `op(A)·op(B)`, with `op` the transpose where the flag says so.
     ///
@@ -15,7 +13,7 @@ extension Tensor {
 
     /// See ``matmul(_:transposeSelf:transposeOther:)``.
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
-        precondition(a.rank >= 2 && b.rank >= 2, "matmul needs operands of rank ≥ 2, got \(a.shape) and \(b.shape)")
+        checkPrecondition(a.rank >= 2 && b.rank >= 2, "matmul needs operands of rank ≥ 2, got \(a.shape) and \(b.shape)")
         if b.rank == 2 && a.rank > 2 && !transposeA {
             let rows = a.shape[a.rank - 2]
             let product = matmul(a.reshaped(to: [-1, a.shape[a.rank - 1]]), b, transposeB: transposeB)
@@ -41,7 +39,7 @@ private func gemm(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) 
     let (rowsB, columnsB) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
     let (m, k) = transposeA ? (columnsA, rowsA) : (rowsA, columnsA)
     let (kB, n) = transposeB ? (columnsB, rowsB) : (rowsB, columnsB)
-    precondition(k == kB, "matmul inner extents differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
+    checkPrecondition(k == kB, "matmul inner extents differ: \(a.shape)\(transposeA ? "ᵀ" : "") · \(b.shape)\(transposeB ? "ᵀ" : "")")
     let batchA = Array(a.shape.dropLast(2)), batchB = Array(b.shape.dropLast(2))
     let batch = broadcastShape(batchA, batchB)
     let stridesA = broadcastStrides(of: batchA, to: batch), stridesB = broadcastStrides(of: batchB, to: batch)
@@ -49,7 +47,7 @@ private func gemm(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) 
     return Tensor(shape: batch + [m, n]) { output in
         guard m > 0 && n > 0 else { return }
         if k == 0 { output.initialize(repeating: 0); return }
-        for entry in 0..<batchCount {
+        forEachProduct(batchCount, flopsPerProduct: 2 * m * n * k) { entry, splitting in
             var offsetA = 0, offsetB = 0, remainder = entry
             for axis in batch.indices.reversed() {
                 let index = remainder % batch[axis]
@@ -57,12 +55,10 @@ private func gemm(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool) 
                 offsetA += index * stridesA[axis]
                 offsetB += index * stridesB[axis]
             }
-            cblas_sgemm(CblasRowMajor,
-                        transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                        Int32(m), Int32(n), Int32(k), 1,
-                        a.storage.pointer + offsetA * rowsA * columnsA, Int32(columnsA),
-                        b.storage.pointer + offsetB * rowsB * columnsB, Int32(columnsB),
-                        0, output.baseAddress! + entry * m * n, Int32(n))
+            gemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k,
+                 a.storage.pointer + offsetA * rowsA * columnsA, lda: columnsA,
+                 b.storage.pointer + offsetB * rowsB * columnsB, ldb: columnsB,
+                 output.baseAddress! + entry * m * n, ldc: n, splitting: splitting)
         }
     }
 }

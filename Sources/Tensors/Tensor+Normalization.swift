@@ -13,12 +13,12 @@ extension Tensor {
     /// `∂x = γ/(σM)·(M·∂y − ∂β − x̂·∂γ)`.
     public static func batchNorm(_ x: Tensor, scale: Tensor?, offset: Tensor?, epsilon: Float = 1e-5)
         -> (output: Tensor, mean: Tensor, variance: Tensor) {
-        precondition(x.rank >= 2, "batchNorm needs [N, C, …], got \(x.shape)")
+        checkPrecondition(x.rank >= 2, "batchNorm needs [N, C, …], got \(x.shape)")
         let (batch, channels) = (x.shape[0], x.shape[1])
         let spatial = x.count / Swift.max(batch * channels, 1)
         let valuesPerChannel = batch * spatial
-        precondition(valuesPerChannel > 0, "batchNorm needs at least one value per channel, shape \(x.shape)")
-        precondition(scale.map { $0.shape == [channels] } ?? true && offset.map { $0.shape == [channels] } ?? true,
+        checkPrecondition(valuesPerChannel > 0, "batchNorm needs at least one value per channel, shape \(x.shape)")
+        checkPrecondition(scale.map { $0.shape == [channels] } ?? true && offset.map { $0.shape == [channels] } ?? true,
                      "batchNorm: scale \(scale?.shape ?? []) and offset \(offset?.shape ?? []) must be [\(channels)]")
         var means = [Float](repeating: 0, count: channels)
         var variances = [Float](repeating: 0, count: channels)
@@ -108,10 +108,10 @@ extension Tensor {
     /// `∂γ = Σ_rows ∂y·x̂`, `∂β = Σ_rows ∂y`.
     public static func layerNorm(_ x: Tensor, scale: Tensor?, offset: Tensor?, normalizedAxisCount: Int = 1,
                                  epsilon: Float = 1e-5) -> Tensor {
-        precondition(normalizedAxisCount >= 1 && normalizedAxisCount <= x.rank,
+        checkPrecondition(normalizedAxisCount >= 1 && normalizedAxisCount <= x.rank,
                      "layerNorm over \(normalizedAxisCount) axes of shape \(x.shape)")
         let normalizedShape = Array(x.shape.suffix(normalizedAxisCount))
-        precondition(scale.map { $0.shape == normalizedShape } ?? true && offset.map { $0.shape == normalizedShape } ?? true,
+        checkPrecondition(scale.map { $0.shape == normalizedShape } ?? true && offset.map { $0.shape == normalizedShape } ?? true,
                      "layerNorm: scale \(scale?.shape ?? []) and offset \(offset?.shape ?? []) must be \(normalizedShape)")
         let width = normalizedShape.elementCount
         let rows = x.count / Swift.max(width, 1)

@@ -43,7 +43,7 @@ extension Tensor {
     public func variance(alongAxes axes: [Int], correction: Int = 1, keepingDimensions: Bool = false) -> Tensor {
         let resolved = Set(axes.map { normalizedAxis($0, rank: rank) })
         let n = resolved.map { shape[$0] }.elementCount
-        precondition(n > correction, "variance of \(n) elements with correction \(correction)")
+        checkPrecondition(n > correction, "variance of \(n) elements with correction \(correction)")
         let centered = self - mean(alongAxes: axes, keepingDimensions: true)
         return centered.squared().sum(alongAxes: axes, keepingDimensions: keepingDimensions) / Float(n - correction)
     }
@@ -52,7 +52,7 @@ extension Tensor {
     /// The gradient flows to the selected element only.
     public func max(alongAxis axis: Int, keepingDimensions: Bool = false) -> (values: Tensor, indices: [Int]) {
         let axis = normalizedAxis(axis, rank: rank)
-        precondition(shape[axis] > 0, "max along empty axis \(axis) of shape \(shape)")
+        checkPrecondition(shape[axis] > 0, "max along empty axis \(axis) of shape \(shape)")
         let layout = AxisLayout(shape: shape, axis: axis)
         var indices = [Int](repeating: 0, count: layout.laneCount)
         let values = Tensor(shape: reducedShape([axis], keepingDimensions: keepingDimensions)) { output in
@@ -137,22 +137,53 @@ extension Tensor {
                 if logarithmic {
                     let shift = maximum + Foundation.log(total)
                     for j in 0..<layout.extent { let k = start &+ j &* stride; y[k] = x[k] - shift }
+                } else if stride == 1 {
+                    let (scale, count) = (1 / total, layout.extent)
+                    let (source, destination) = (UnsafeRawPointer(x + start), UnsafeMutableRawPointer(y + start))
+                    var j = 0
+                    while j + 8 <= count {
+                        let value = VectorMath.exp(source.loadUnaligned(fromByteOffset: j &* 4, as: SIMD8<Float>.self) - maximum)
+                        destination.storeBytes(of: value * scale, toByteOffset: j &* 4, as: SIMD8<Float>.self)
+                        j &+= 8
+                    }
+                    while j < count { y[start &+ j] = VectorMath.exp(x[start &+ j] - maximum) * scale; j &+= 1 }
                 } else {
                     let scale = 1 / total
-                    for j in 0..<layout.extent { let k = start &+ j &* stride; y[k] = Foundation.exp(x[k] - maximum) * scale }
+                    for j in 0..<layout.extent { let k = start &+ j &* stride; y[k] = VectorMath.exp(x[k] - maximum) * scale }
                 }
             }
         }
     }
 }
 
-/// The maximum of a strided lane and `Σ exp(x − maximum)` over it.
+/// The maximum of a lane (`count` elements `stride` apart) and `Σ exp(x − maximum)` over it.
 @inline(__always)
 private func laneMaximumAndExpSum(_ x: UnsafePointer<Float>, _ stride: Int, _ count: Int) -> (Float, Float) {
     var maximum = -Float.infinity
-    for j in 0..<count { maximum = Swift.max(maximum, x[j &* stride]) }
-    if maximum == -.infinity { maximum = 0 }   // an all −∞ lane: avoid ∞ − ∞
     var total: Float = 0
-    for j in 0..<count { total += Foundation.exp(x[j &* stride] - maximum) }
+    if stride == 1 && count >= 8 {
+        let raw = UnsafeRawPointer(x)
+        var maxima = SIMD8<Float>(repeating: -.infinity)
+        var j = 0
+        while j + 8 <= count {
+            maxima = pointwiseMax(maxima, raw.loadUnaligned(fromByteOffset: j &* 4, as: SIMD8<Float>.self))
+            j &+= 8
+        }
+        maximum = maxima.max()
+        for k in j..<count { maximum = Swift.max(maximum, x[k]) }
+        if maximum == -.infinity { maximum = 0 }   // an all −∞ lane: avoid ∞ − ∞
+        var sums = SIMD8<Float>(repeating: 0)
+        j = 0
+        while j + 8 <= count {
+            sums += VectorMath.exp(raw.loadUnaligned(fromByteOffset: j &* 4, as: SIMD8<Float>.self) - maximum)
+            j &+= 8
+        }
+        total = sums.sum()
+        for k in j..<count { total += VectorMath.exp(x[k] - maximum) }
+        return (maximum, total)
+    }
+    for j in 0..<count { maximum = Swift.max(maximum, x[j &* stride]) }
+    if maximum == -.infinity { maximum = 0 }
+    for j in 0..<count { total += VectorMath.exp(x[j &* stride] - maximum) }
     return (maximum, total)
 }

@@ -7,10 +7,10 @@ extension Tensor {
         var resolved = newShape
         if let unknown = newShape.firstIndex(of: -1) {
             let known = newShape.enumerated().filter { $0.offset != unknown }.map(\.element).elementCount
-            precondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
+            checkPrecondition(known > 0 && count % known == 0, "cannot reshape \(shape) to \(newShape)")
             resolved[unknown] = count / known
         }
-        precondition(resolved.elementCount == count, "cannot reshape \(shape) (\(count) elements) to \(newShape)")
+        checkPrecondition(resolved.elementCount == count, "cannot reshape \(shape) (\(count) elements) to \(newShape)")
         let original = shape
         return Tensor.record(Tensor(shape: resolved, storage: storage), inputs: [self]) { g in
             [g.reshaped(to: original)]
@@ -28,14 +28,14 @@ extension Tensor {
     /// Removes the axes of extent 1 among `axes`, or all of them when `axes` is empty (PyTorch `squeeze`).
     public func squeezingShape(at axes: [Int] = []) -> Tensor {
         let targets = Set(axes.map { normalizedAxis($0, rank: rank) })
-        for axis in targets { precondition(shape[axis] == 1, "cannot squeeze axis \(axis) of shape \(shape)") }
+        for axis in targets { checkPrecondition(shape[axis] == 1, "cannot squeeze axis \(axis) of shape \(shape)") }
         let kept = shape.indices.filter { targets.isEmpty ? shape[$0] != 1 : !targets.contains($0) }
         return reshaped(to: kept.map { shape[$0] })
     }
 
     /// Reorders the axes: output axis `i` is input axis `permutation[i]` (PyTorch `permute`).
     public func permuted(_ permutation: [Int]) -> Tensor {
-        precondition(permutation.sorted() == Array(0..<rank),
+        checkPrecondition(permutation.sorted() == Array(0..<rank),
                      "permutation \(permutation) is not a reordering of the axes of shape \(shape)")
         let newShape = permutation.map { shape[$0] }
         let strides = shape.contiguousStrides
@@ -69,7 +69,7 @@ extension Tensor {
     /// Elements `range` (taking every `step`-th) along `axis`; the other axes are kept whole.
     public func slice(alongAxis axis: Int, _ range: Range<Int>, step: Int = 1) -> Tensor {
         let axis = normalizedAxis(axis, rank: rank)
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape[axis] && step >= 1,
+        checkPrecondition(range.lowerBound >= 0 && range.upperBound <= shape[axis] && step >= 1,
                      "slice \(range) step \(step) out of bounds for axis \(axis) of shape \(shape)")
         var newShape = shape
         newShape[axis] = (range.count + step - 1) / step
@@ -94,8 +94,8 @@ extension Tensor {
     /// Pads with `value`: `widths[i]` gives the elements added before and after axis `i`
     /// (one pair per axis, outermost first). Negative widths are not supported.
     public func padded(_ widths: [(before: Int, after: Int)], value: Float = 0) -> Tensor {
-        precondition(widths.count == rank, "padding needs one (before, after) pair per axis of \(shape)")
-        precondition(widths.allSatisfy { $0.before >= 0 && $0.after >= 0 }, "negative padding")
+        checkPrecondition(widths.count == rank, "padding needs one (before, after) pair per axis of \(shape)")
+        checkPrecondition(widths.allSatisfy { $0.before >= 0 && $0.after >= 0 }, "negative padding")
         let newShape = zip(shape, widths).map { $0 + $1.before + $1.after }
         let outerStrides = newShape.contiguousStrides
         let offset = zip(widths, outerStrides).map { $0.before * $1 }.reduce(0, +)
@@ -115,11 +115,11 @@ extension Tensor {
 
     /// Joins tensors along an existing axis; all other extents must agree.
     public static func concatenate(_ tensors: [Tensor], alongAxis axis: Int = 0) -> Tensor {
-        precondition(!tensors.isEmpty, "concatenate needs at least one tensor")
+        checkPrecondition(!tensors.isEmpty, "concatenate needs at least one tensor")
         let first = tensors[0].shape
         let axis = normalizedAxis(axis, rank: first.count)
         for tensor in tensors {
-            precondition(tensor.rank == first.count && tensor.shape.indices.allSatisfy { $0 == axis || tensor.shape[$0] == first[$0] },
+            checkPrecondition(tensor.rank == first.count && tensor.shape.indices.allSatisfy { $0 == axis || tensor.shape[$0] == first[$0] },
                          "cannot concatenate shapes \(tensors.map(\.shape)) along axis \(axis)")
         }
         var newShape = first

@@ -17,8 +17,8 @@ public struct Tensor: Sendable {
     private(set) var node: GradientNode?
 
     init(shape: [Int], storage: TensorStorage, node: GradientNode? = nil) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
-        precondition(shape.elementCount == storage.count,
+        checkPrecondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
+        checkPrecondition(shape.elementCount == storage.count,
                      "shape \(shape) holds \(shape.elementCount) elements, storage has \(storage.count)")
         self.shape = shape
         self.storage = storage
@@ -27,7 +27,7 @@ public struct Tensor: Sendable {
 
     /// A tensor of the given shape whose elements are `scalars` in row-major order.
     public init(shape: [Int], scalars: [Float]) {
-        precondition(shape.elementCount == scalars.count,
+        checkPrecondition(shape.elementCount == scalars.count,
                      "shape \(shape) needs \(shape.elementCount) scalars, got \(scalars.count)")
         let storage = scalars.withUnsafeBufferPointer {
             TensorStorage(copying: $0.baseAddress ?? UnsafePointer(bitPattern: 64)!, count: $0.count)
@@ -65,16 +65,16 @@ public struct Tensor: Sendable {
 
     /// The single element of a one-element tensor.
     public var item: Float {
-        precondition(count == 1, "item needs a tensor with one element, shape is \(shape)")
+        checkPrecondition(count == 1, "item needs a tensor with one element, shape is \(shape)")
         return storage.pointer[0]
     }
 
     /// The element at a full multi-index, e.g. `x[1, 2]` for a rank-2 tensor.
     public subscript(_ indices: Int...) -> Float {
-        precondition(indices.count == rank, "\(indices.count) indices for a tensor of shape \(shape)")
+        checkPrecondition(indices.count == rank, "\(indices.count) indices for a tensor of shape \(shape)")
         var offset = 0
         for (axis, index) in indices.enumerated() {
-            precondition(index >= 0 && index < shape[axis], "index \(indices) out of range for shape \(shape)")
+            checkPrecondition(index >= 0 && index < shape[axis], "index \(indices) out of range for shape \(shape)")
             offset = offset * shape[axis] + index
         }
         return storage.pointer[offset]

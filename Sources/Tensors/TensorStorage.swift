@@ -9,7 +9,7 @@ final class TensorStorage: @unchecked Sendable {
 
     /// Allocates `count` uninitialised floats.
     init(uninitializedCount count: Int) {
-        precondition(count >= 0, "negative element count \(count)")
+        checkPrecondition(count >= 0, "negative element count \(count)")
         self.count = count
         let raw = BufferPool.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride)
         pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))

@@ -51,7 +51,7 @@ public func checkGradients(at inputs: [Tensor], step h: Float = 1e-2,
     for (inputIndex, input) in inputs.enumerated() {
         let base = input.scalars
         let gradient = analytic[inputIndex].scalars
-        precondition(gradient.count == base.count, "gradient of input \(inputIndex) has the wrong size")
+        checkPrecondition(gradient.count == base.count, "gradient of input \(inputIndex) has the wrong size")
         for index in base.indices {
             func shifted(by delta: Float) -> [Tensor] {
                 var values = base

@@ -33,8 +33,8 @@ public struct SafeTensors: Sendable {
     public init(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String] = [:]) {
         var seen = Set<String>()
         for (name, _) in tensors {
-            precondition(seen.insert(name).inserted, "SafeTensors: tensor name \(name) appears twice")
-            precondition(name != Self.metadataKey, "SafeTensors: \(Self.metadataKey) is reserved for metadata")
+            checkPrecondition(seen.insert(name).inserted, "SafeTensors: tensor name \(name) appears twice")
+            checkPrecondition(name != Self.metadataKey, "SafeTensors: \(Self.metadataKey) is reserved for metadata")
         }
         self.tensors = tensors.map { ($0.name, $0.tensor.detached) }
         self.metadata = metadata
@@ -78,7 +78,7 @@ extension SafeTensors {
         /// Converts `source` (little-endian elements of this type, any alignment) into `destination`,
         /// which holds `source.count / byteCount` elements.
         func decode(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
-            precondition(source.count == destination.count * byteCount,
+            checkPrecondition(source.count == destination.count * byteCount,
                          "\(rawValue): \(source.count) bytes for \(destination.count) elements")
             func each<Bits: FixedWidthInteger>(_: Bits.Type, _ convert: (Bits) -> Float) {
                 for i in destination.indices {

@@ -20,7 +20,7 @@ public final class Dropout: Module, Layer {
     private var generator: SplitMix64
 
     public init(probability: Float = 0.5, using generator: inout some RandomNumberGenerator) {
-        precondition(probability >= 0 && probability < 1, "Dropout probability \(probability) must be in [0, 1)")
+        checkPrecondition(probability >= 0 && probability < 1, "Dropout probability \(probability) must be in [0, 1)")
         self.probability = probability
         self.generator = SplitMix64(seed: generator.next())
     }

@@ -11,7 +11,7 @@ public final class MultiHeadAttention: Module, Layer {
     public let headCount: Int
 
     public init(dimension: Int, headCount: Int, qkvBias: Bool = true, using generator: inout some RandomNumberGenerator) {
-        precondition(dimension % headCount == 0, "attention width \(dimension) not divisible by \(headCount) heads")
+        checkPrecondition(dimension % headCount == 0, "attention width \(dimension) not divisible by \(headCount) heads")
         qkv = Linear(inputCount: dimension, outputCount: 3 * dimension, bias: qkvBias, using: &generator)
         proj = Linear(inputCount: dimension, outputCount: dimension, using: &generator)
         self.headCount = headCount
@@ -20,7 +20,7 @@ public final class MultiHeadAttention: Module, Layer {
     public override var children: [(name: String, module: Module)] { [("qkv", qkv), ("proj", proj)] }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 3, "MultiHeadAttention needs [B, N, D], got \(input.shape)")
+        checkPrecondition(input.rank == 3, "MultiHeadAttention needs [B, N, D], got \(input.shape)")
         let (batch, tokens, width) = (input.shape[0], input.shape[1], input.shape[2])
         let headWidth = width / headCount
         let projected = qkv(input).reshaped(to: [batch, tokens, 3, headCount, headWidth]).permuted([2, 0, 3, 1, 4])

@@ -23,7 +23,7 @@ public final class Linear: Module, Layer {
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.shape.last == inputCount,
+        checkPrecondition(input.shape.last == inputCount,
                      "Linear(\(inputCount) → \(outputCount)) got input of shape \(input.shape)")
         let product = input.matmul(weight.value, transposeOther: true)
         return bias.map { product + $0.value } ?? product

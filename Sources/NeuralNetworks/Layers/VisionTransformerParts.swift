@@ -54,7 +54,7 @@ public final class PatchEmbedding: Module, Layer {
     public override var children: [(name: String, module: Module)] { [("proj", proj)] }
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
-        precondition(input.rank == 4 && input.shape[2] % patchSize == 0 && input.shape[3] % patchSize == 0,
+        checkPrecondition(input.rank == 4 && input.shape[2] % patchSize == 0 && input.shape[3] % patchSize == 0,
                      "PatchEmbedding(\(patchSize)×\(patchSize)) needs [B, C, H, W] with H and W multiples of \(patchSize), got \(input.shape)")
         let embedded = proj(input)                                        // [B, D, H/p, W/p]
         return embedded.reshaped(to: [embedded.shape[0], embedded.shape[1], -1]).transposed(1, 2)

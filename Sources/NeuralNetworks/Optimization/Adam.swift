@@ -66,10 +66,10 @@ struct AdamUpdate {
 
     init(learningRate: Float, betas: (Float, Float), epsilon: Float, weightDecay: Float, decoupled: Bool,
          amsgrad: Bool) {
-        precondition(learningRate >= 0, "invalid learning rate \(learningRate)")
-        precondition(epsilon >= 0, "invalid epsilon \(epsilon)")
-        precondition((0..<1).contains(betas.0) && (0..<1).contains(betas.1), "invalid betas \(betas)")
-        precondition(weightDecay >= 0, "invalid weight decay \(weightDecay)")
+        checkPrecondition(learningRate >= 0, "invalid learning rate \(learningRate)")
+        checkPrecondition(epsilon >= 0, "invalid epsilon \(epsilon)")
+        checkPrecondition((0..<1).contains(betas.0) && (0..<1).contains(betas.1), "invalid betas \(betas)")
+        checkPrecondition(weightDecay >= 0, "invalid weight decay \(weightDecay)")
         (self.learningRate, self.betas, self.epsilon) = (learningRate, betas, epsilon)
         (self.weightDecay, self.decoupled, self.amsgrad) = (weightDecay, decoupled, amsgrad)
     }
@@ -109,7 +109,8 @@ struct AdamUpdate {
         state.first.withUnsafeMutableBufferPointer { m in
         state.second.withUnsafeMutableBufferPointer { v in
         state.secondMaximum.withUnsafeMutableBufferPointer { vMax in
-            for i in θ.indices {
+          ComputeThreads.forEachChunk(of: θ.count, costPerItem: 8) { chunk in
+            for i in chunk {
                 if shrink != 1 { θ[i] *= shrink }
                 let gi = coupledDecay == 0 ? g[i] : g[i] + coupledDecay * θ[i]
                 m[i] += share1 * (gi - m[i])
@@ -122,6 +123,7 @@ struct AdamUpdate {
                 let denominator = second.squareRoot() / correction2 + ε
                 θ[i] += negativeStepSize * m[i] / denominator
             }
+          }
         }
         }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// A learning rate as a pure function of a zero-based step counter: set
 /// `optimizer.learningRate = schedule.learningRate(at: step)` before each update (or each epoch).
@@ -44,15 +45,15 @@ public enum LearningRateSchedule: Sendable, Equatable {
 
     /// The learning rate for the update (or epoch) with zero-based index `step`.
     public func learningRate(at step: Int) -> Float {
-        precondition(step >= 0, "learning-rate schedules start at step 0, got \(step)")
+        checkPrecondition(step >= 0, "learning-rate schedules start at step 0, got \(step)")
         switch self {
         case .constant(let rate):
             return rate
         case .step(let initial, let stepSize, let factor):
-            precondition(stepSize > 0, "StepLR needs a positive stepSize, got \(stepSize)")
+            checkPrecondition(stepSize > 0, "StepLR needs a positive stepSize, got \(stepSize)")
             return Float(Double(initial) * Foundation.pow(Double(factor), Double(step / stepSize)))
         case .cosineWithWarmup(let peak, let warmupSteps, let totalSteps, let minimum):
-            precondition(warmupSteps >= 0 && totalSteps >= warmupSteps,
+            checkPrecondition(warmupSteps >= 0 && totalSteps >= warmupSteps,
                          "cosine schedule needs 0 ≤ warmupSteps ≤ totalSteps, got \(warmupSteps) and \(totalSteps)")
             if step < warmupSteps {
                 return Float(Double(peak) * Double(step) / Double(warmupSteps))

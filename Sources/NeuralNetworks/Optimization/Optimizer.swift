@@ -35,7 +35,7 @@ func forEachTrainableParameter(of model: Module, along gradients: ParameterGradi
     var visited = Set<ObjectIdentifier>()
     for parameter in model.trainableParameters where visited.insert(ObjectIdentifier(parameter)).inserted {
         guard let gradient = gradients[parameter] else { continue }
-        precondition(gradient.shape == parameter.shape,
+        checkPrecondition(gradient.shape == parameter.shape,
                      "gradient of shape \(gradient.shape) for a parameter of shape \(parameter.shape)")
         body(parameter, gradient)
     }

@@ -40,7 +40,7 @@ extension ParameterGradients {
     /// A non-finite norm propagates to the gradients, as in PyTorch with `error_if_nonfinite=False`.
     @discardableResult
     public mutating func clipByGlobalNorm(maxNorm: Float, of parameters: [Parameter]) -> Float {
-        precondition(maxNorm >= 0, "maxNorm must be non-negative, got \(maxNorm)")
+        checkPrecondition(maxNorm >= 0, "maxNorm must be non-negative, got \(maxNorm)")
         let total = globalNorm(of: parameters)
         let coefficient = maxNorm / (total + 1e-6)
         // A NaN coefficient fails this test and poisons the gradients, as PyTorch's `clamp(c, max=1)` does.

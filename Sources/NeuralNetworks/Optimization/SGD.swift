@@ -35,10 +35,10 @@ public final class SGD: Optimizer {
 
     public init(learningRate: Float, momentum: Float = 0, dampening: Float = 0, weightDecay: Float = 0,
                 nesterov: Bool = false) {
-        precondition(learningRate >= 0, "invalid learning rate \(learningRate)")
-        precondition(momentum >= 0, "invalid momentum \(momentum)")
-        precondition(weightDecay >= 0, "invalid weight decay \(weightDecay)")
-        precondition(!nesterov || (momentum > 0 && dampening == 0),
+        checkPrecondition(learningRate >= 0, "invalid learning rate \(learningRate)")
+        checkPrecondition(momentum >= 0, "invalid momentum \(momentum)")
+        checkPrecondition(weightDecay >= 0, "invalid weight decay \(weightDecay)")
+        checkPrecondition(!nesterov || (momentum > 0 && dampening == 0),
                      "Nesterov momentum requires a momentum and zero dampening (momentum \(momentum), dampening \(dampening))")
         self.learningRate = learningRate
         self.momentum = momentum
@@ -79,8 +79,8 @@ public final class SGD: Optimizer {
         let (rate, decay) = (-learningRate, weightDecay)
         gradient.withUnsafeBufferPointer { g in
             parameter.value.withUnsafeMutableBufferPointer { θ in
-                for i in θ.indices {
-                    θ[i] += rate * (g[i] + decay * θ[i])
+                ComputeThreads.forEachChunk(of: θ.count, costPerItem: 2) { chunk in
+                    for i in chunk { θ[i] += rate * (g[i] + decay * θ[i]) }
                 }
             }
         }
@@ -92,10 +92,12 @@ public final class SGD: Optimizer {
         let (rate, decay, μ, kept, nesterov) = (-learningRate, weightDecay, momentum, 1 - dampening, nesterov)
         gradient.withUnsafeBufferPointer { g in
             parameter.value.withUnsafeMutableBufferPointer { θ in
-                for i in θ.indices {
-                    let decayed = g[i] + decay * θ[i]
-                    b[i] = isFirst ? decayed : μ * b[i] + kept * decayed
-                    θ[i] += rate * (nesterov ? decayed + μ * b[i] : b[i])
+                ComputeThreads.forEachChunk(of: θ.count, costPerItem: 4) { chunk in
+                    for i in chunk {
+                        let decayed = g[i] + decay * θ[i]
+                        b[i] = isFirst ? decayed : μ * b[i] + kept * decayed
+                        θ[i] += rate * (nesterov ? decayed + μ * b[i] : b[i])
+                    }
                 }
             }
         }
