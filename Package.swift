@@ -55,7 +55,8 @@ let package = Package(
         ),
         .testTarget(
             name: "ModelsTests",
-            dependencies: ["Models", "NeuralNetworks", "TestSupport"]
+            dependencies: ["Models", "NeuralNetworks", "TestSupport"],
+            resources: [.copy("Fixtures")]
         ),
     ],
     swiftLanguageModes: [.v6]

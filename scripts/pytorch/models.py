@@ -1,0 +1,147 @@
+#!/usr/bin/env python3
+"""PyTorch reference versions of QPAudioEraser's three models, with exactly the Swift parameter names.
+
+The Swift models (Sources/Models) name every parameter and buffer as PyTorch's `state_dict()` does, so
+checkpoints move between the two 1:1. These are the independent references the parity tests and the
+speed comparison use:
+
+- `SmallCNN` (written here; `../shared/SPEC.md` §6): `features` is an `nn.Sequential` of four blocks
+  conv 3×3 (padding 1, bias) → BatchNorm2d → ReLU → MaxPool2d(2) with 32, 64, 128, 128 channels
+  (`features.0` the first convolution, `features.1` its batch norm, `features.4` the second convolution,
+  …), then AdaptiveAvgPool2d(1), flatten, `fc`.
+- ResNet18: torchvision's `resnet18(num_classes=K)` with `conv1` replaced by
+  `Conv2d(1, 64, 7, 2, 3, bias=False)` (re-initialised as torchvision does its convolutions:
+  `kaiming_normal_`, fan-out, ReLU gain).
+- ViT-Tiny: timm's `VisionTransformer(img_size=(64, 96), patch_size=8, in_chans=1, embed_dim=192,
+  depth=12, num_heads=3, mlp_ratio=4, num_classes=K)`: class-token pooling, qkv bias, LayerNorm
+  eps 1e-6, pre-norm blocks, exact-erf GELU, final `norm`, no `fc_norm`, no dropout. `make_vit_tiny`
+  passes these choices explicitly and asserts them, so a change of timm's defaults fails loudly.
+
+Needs torch, and for ResNet18 / ViT-Tiny `pip install torchvision==0.29.2 timm==1.0.31`.
+
+    python3 scripts/pytorch/models.py --counts         # trainable parameters for 10 classes
+    python3 scripts/pytorch/models.py --names cnn      # state_dict names, shapes, dtypes (one a line)
+
+Expected counts (1 input channel, 10 classes): cnn 242,250, resnet18 11,175,370, vit-tiny 5,371,978.
+"""
+
+import argparse
+import sys
+
+import torch
+from torch import nn
+
+MODEL_NAMES = ("cnn", "resnet18", "vit-tiny")
+EXPECTED_COUNTS_10_CLASSES = {"cnn": 242_250, "resnet18": 11_175_370, "vit-tiny": 5_371_978}
+INPUT_SIZE = (64, 96)
+
+
+class SmallCNN(nn.Module):
+    """The paper's small CNN, as Sources/Models/SmallCNN.swift documents it."""
+
+    block_channels = (32, 64, 128, 128)
+
+    def __init__(self, num_classes: int, in_chans: int = 1):
+        super().__init__()
+        layers = []
+        channels = in_chans
+        for width in self.block_channels:
+            layers += [nn.Conv2d(channels, width, kernel_size=3, padding=1, bias=True), nn.BatchNorm2d(width),
+                       nn.ReLU(inplace=True), nn.MaxPool2d(2)]
+            channels = width
+        self.features = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)       # no parameters: absent from the state_dict, as in Swift
+        self.fc = nn.Linear(channels, num_classes)
+
+    def forward_features(self, x: torch.Tensor) -> torch.Tensor:
+        """The pooled features `[N, 128]` that `fc` sees."""
+        return torch.flatten(self.pool(self.features(x)), 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(self.forward_features(x))
+
+
+def make_resnet18(num_classes: int, in_chans: int = 1) -> nn.Module:
+    """torchvision `resnet18` with a 1-channel stem."""
+    import torchvision
+
+    model = torchvision.models.resnet18(weights=None, num_classes=num_classes)
+    model.conv1 = nn.Conv2d(in_chans, 64, kernel_size=7, stride=2, padding=3, bias=False)
+    nn.init.kaiming_normal_(model.conv1.weight, mode="fan_out", nonlinearity="relu")
+    return model
+
+
+def make_vit_tiny(num_classes: int, in_chans: int = 1, img_size=INPUT_SIZE, depth: int = 12) -> nn.Module:
+    """timm `VisionTransformer` configured as ViT-Tiny over 8×8 spectrogram patches (`depth` for small fixtures)."""
+    from timm.models.vision_transformer import VisionTransformer
+
+    model = VisionTransformer(
+        img_size=tuple(img_size), patch_size=8, in_chans=in_chans, num_classes=num_classes, embed_dim=192,
+        depth=depth, num_heads=3, mlp_ratio=4.0, qkv_bias=True, global_pool="token", class_token=True,
+        pos_embed="learn", no_embed_class=False, pre_norm=False, final_norm=True, fc_norm=False,
+        drop_rate=0.0, pos_drop_rate=0.0, attn_drop_rate=0.0, proj_drop_rate=0.0, drop_path_rate=0.0)
+    _check_vit_matches_swift(model, depth)
+    return model
+
+
+def _check_vit_matches_swift(model: nn.Module, depth: int) -> None:
+    """The structural choices Sources/Models/ViTTiny.swift makes; fails if timm's defaults drift."""
+    assert model.global_pool == "token" and model.cls_token is not None and model.reg_token is None
+    assert model.num_prefix_tokens == 1 and not model.no_embed_class
+    assert tuple(model.pos_embed.shape) == (1, model.patch_embed.num_patches + 1, 192)
+    assert isinstance(model.norm_pre, nn.Identity) and isinstance(model.fc_norm, nn.Identity)
+    assert isinstance(model.norm, nn.LayerNorm) and model.norm.eps == 1e-6
+    assert model.patch_embed.flatten and isinstance(model.patch_embed.norm, nn.Identity)
+    assert len(model.blocks) == depth
+    for block in model.blocks:
+        assert isinstance(block.norm1, nn.LayerNorm) and block.norm1.eps == 1e-6
+        assert isinstance(block.norm2, nn.LayerNorm) and block.norm2.eps == 1e-6
+        assert block.attn.num_heads == 3 and block.attn.qkv.bias is not None
+        assert isinstance(block.attn.q_norm, nn.Identity) and isinstance(block.attn.k_norm, nn.Identity)
+        assert isinstance(block.ls1, nn.Identity) and isinstance(block.ls2, nn.Identity)   # no LayerScale
+        assert isinstance(block.mlp.act, nn.GELU) and block.mlp.act.approximate == "none"
+        assert block.mlp.fc1.out_features == 768
+
+
+def make_model(name: str, num_classes: int, in_chans: int = 1) -> nn.Module:
+    """One of `cnn`, `resnet18`, `vit-tiny` (the Swift `Architecture` raw values), freshly initialised."""
+    if name == "cnn":
+        return SmallCNN(num_classes, in_chans)
+    if name == "resnet18":
+        return make_resnet18(num_classes, in_chans)
+    if name in ("vit-tiny", "vit_tiny", "vitTiny"):
+        return make_vit_tiny(num_classes, in_chans)
+    raise ValueError(f"unknown model {name!r}; expected one of {MODEL_NAMES}")
+
+
+def parameter_count(model: nn.Module) -> int:
+    """Trainable scalars, as the Swift `Module.parameterCount`."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--counts", action="store_true", help="print trainable parameter counts")
+    parser.add_argument("--names", choices=MODEL_NAMES, help="print the state_dict names, shapes and dtypes")
+    parser.add_argument("--classes", type=int, default=10)
+    args = parser.parse_args(argv)
+    if not args.counts and not args.names:
+        parser.print_help()
+        return 0
+    status = 0
+    if args.counts:
+        for name in MODEL_NAMES:
+            count = parameter_count(make_model(name, args.classes))
+            expected = EXPECTED_COUNTS_10_CLASSES[name] if args.classes == 10 else None
+            verdict = "" if expected is None else ("  (matches Swift)" if count == expected
+                                                   else f"  (MISMATCH: Swift expects {expected:,})")
+            status |= expected is not None and count != expected
+            print(f"{name:9s} {count:>12,}{verdict}")
+    if args.names:
+        for key, tensor in make_model(args.names, args.classes).state_dict().items():
+            print(key, list(tensor.shape), str(tensor.dtype).removeprefix("torch."))
+    return status
+
+
+if __name__ == "__main__":
+    sys.exit(main())
