@@ -4,9 +4,8 @@ import Foundation
 // maps (upstream gradient, saved value) to the input gradient, where the saved value is the input x or,
 // when that is cheaper, the output y.
 
-private struct Exp: VectorizedUnaryKernel {
-    func callAsFunction(_ x: Float) -> Float { VectorMath.exp(x) }
-    func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { VectorMath.exp(x) }
+private struct Exp: UnaryKernel {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { VectorMath.exp(x) }
 }
 private struct Log: UnaryKernel { func callAsFunction(_ x: Float) -> Float { Foundation.log(x) } }
 private struct SquareRoot: UnaryKernel { func callAsFunction(_ x: Float) -> Float { x.squareRoot() } }
@@ -29,18 +28,16 @@ private struct Clamp: UnaryKernel {
 }
 
 /// GELU, erf form (PyTorch's default): `x·Φ(x)`, `Φ(x) = ½(1 + erf(x/√2))`.
-private struct GELUExact: VectorizedUnaryKernel {
-    func callAsFunction(_ x: SIMD8<Float>) -> SIMD8<Float> { 0.5 * x * (1 + VectorMath.erf(x * 0.70710678118654752)) }
-    func callAsFunction(_ x: Float) -> Float { callAsFunction(SIMD8(repeating: x))[0] }
+private struct GELUExact: UnaryKernel {
+    @inline(__always) func callAsFunction(_ x: Float) -> Float { 0.5 * x * (1 + VectorMath.erf(x * 0.70710678118654752)) }
 }
 /// `g·(Φ(x) + x·φ(x))`, `φ(x) = e^{−x²/2}/√(2π)`.
-private struct GELUExactDerivative: VectorizedBinaryKernel {
-    func callAsFunction(_ g: SIMD8<Float>, _ x: SIMD8<Float>) -> SIMD8<Float> {
+private struct GELUExactDerivative: BinaryKernel {
+    @inline(__always) func callAsFunction(_ g: Float, _ x: Float) -> Float {
         let cdf = 0.5 * (1 + VectorMath.erf(x * 0.70710678118654752))
         let pdf = 0.39894228040143268 * VectorMath.exp(-0.5 * x * x)
         return g * (cdf + x * pdf)
     }
-    func callAsFunction(_ g: Float, _ x: Float) -> Float { callAsFunction(SIMD8(repeating: g), SIMD8(repeating: x))[0] }
 }
 /// GELU, tanh form (`approximate="tanh"`): `½x(1 + tanh(√(2/π)(x + 0.044715x³)))`.
 private struct GELUTanh: UnaryKernel {
@@ -57,10 +54,7 @@ private struct GELUTanhDerivative: BinaryKernel {
     }
 }
 
-private struct TimesSaved: VectorizedBinaryKernel {
-    func callAsFunction(_ g: Float, _ y: Float) -> Float { g * y }
-    func callAsFunction(_ g: SIMD8<Float>, _ y: SIMD8<Float>) -> SIMD8<Float> { g * y }
-}
+private struct TimesSaved: BinaryKernel { func callAsFunction(_ g: Float, _ y: Float) -> Float { g * y } }
 private struct OverSaved: BinaryKernel { func callAsFunction(_ g: Float, _ x: Float) -> Float { g / x } }
 private struct HalfOverSaved: BinaryKernel { func callAsFunction(_ g: Float, _ y: Float) -> Float { 0.5 * g / y } }
 private struct SignOfSaved: BinaryKernel {

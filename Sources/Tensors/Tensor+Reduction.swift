@@ -130,60 +130,44 @@ extension Tensor {
     /// Softmax or log-softmax of every lane along `axis`, shifted by the lane maximum `m`.
     private func softmaxKernel(alongAxis axis: Int, logarithmic: Bool) -> Tensor {
         let layout = AxisLayout(shape: shape, axis: axis)
+        let count = layout.extent
         return Tensor(shape: shape) { output in
             let x = storage.pointer, y = output.baseAddress!
             forEachLane(layout, costPerElement: 8) { _, start, stride in
-                let (maximum, total) = laneMaximumAndExpSum(x + start, stride, layout.extent)
-                if logarithmic {
-                    let shift = maximum + Foundation.log(total)
-                    for j in 0..<layout.extent { let k = start &+ j &* stride; y[k] = x[k] - shift }
-                } else if stride == 1 {
-                    let (scale, count) = (1 / total, layout.extent)
-                    let (source, destination) = (UnsafeRawPointer(x + start), UnsafeMutableRawPointer(y + start))
-                    var j = 0
-                    while j + 8 <= count {
-                        let value = VectorMath.exp(source.loadUnaligned(fromByteOffset: j &* 4, as: SIMD8<Float>.self) - maximum)
-                        destination.storeBytes(of: value * scale, toByteOffset: j &* 4, as: SIMD8<Float>.self)
-                        j &+= 8
+                if stride == 1 {
+                    // Contiguous lane: exp(x − m) into the output (a loop LLVM vectorises), then its sum.
+                    let (source, destination) = (x + start, y + start)
+                    let maximum = contiguousMaximum(source, count)
+                    for j in 0..<count { destination[j] = VectorMath.exp(source[j] - maximum) }
+                    let total = contiguousSum(destination, count)
+                    if logarithmic {
+                        let shift = maximum + Foundation.log(total)
+                        for j in 0..<count { destination[j] = source[j] - shift }
+                    } else {
+                        let scale = 1 / total
+                        for j in 0..<count { destination[j] *= scale }
                     }
-                    while j < count { y[start &+ j] = VectorMath.exp(x[start &+ j] - maximum) * scale; j &+= 1 }
-                } else {
-                    let scale = 1 / total
-                    for j in 0..<layout.extent { let k = start &+ j &* stride; y[k] = VectorMath.exp(x[k] - maximum) * scale }
+                    return
+                }
+                let (maximum, total) = laneMaximumAndExpSum(x + start, stride, count)
+                let (shift, scale) = (maximum + Foundation.log(total), 1 / total)
+                for j in 0..<count {
+                    let k = start &+ j &* stride
+                    y[k] = logarithmic ? x[k] - shift : VectorMath.exp(x[k] - maximum) * scale
                 }
             }
         }
     }
 }
 
-/// The maximum of a lane (`count` elements `stride` apart) and `Σ exp(x − maximum)` over it.
+/// The maximum of a lane (`count` elements `stride` apart) and `Σ exp(x − maximum)` over it; an all −∞
+/// lane gets maximum 0, avoiding ∞ − ∞.
 @inline(__always)
 private func laneMaximumAndExpSum(_ x: UnsafePointer<Float>, _ stride: Int, _ count: Int) -> (Float, Float) {
     var maximum = -Float.infinity
-    var total: Float = 0
-    if stride == 1 && count >= 8 {
-        let raw = UnsafeRawPointer(x)
-        var maxima = SIMD8<Float>(repeating: -.infinity)
-        var j = 0
-        while j + 8 <= count {
-            maxima = pointwiseMax(maxima, raw.loadUnaligned(fromByteOffset: j &* 4, as: SIMD8<Float>.self))
-            j &+= 8
-        }
-        maximum = maxima.max()
-        for k in j..<count { maximum = Swift.max(maximum, x[k]) }
-        if maximum == -.infinity { maximum = 0 }   // an all −∞ lane: avoid ∞ − ∞
-        var sums = SIMD8<Float>(repeating: 0)
-        j = 0
-        while j + 8 <= count {
-            sums += VectorMath.exp(raw.loadUnaligned(fromByteOffset: j &* 4, as: SIMD8<Float>.self) - maximum)
-            j &+= 8
-        }
-        total = sums.sum()
-        for k in j..<count { total += VectorMath.exp(x[k] - maximum) }
-        return (maximum, total)
-    }
     for j in 0..<count { maximum = Swift.max(maximum, x[j &* stride]) }
     if maximum == -.infinity { maximum = 0 }
+    var total: Float = 0
     for j in 0..<count { total += VectorMath.exp(x[j &* stride] - maximum) }
     return (maximum, total)
 }

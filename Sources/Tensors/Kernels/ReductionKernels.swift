@@ -102,3 +102,19 @@ func contiguousCenteredDot(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
     while i < count { total += a[i] * (b[i] - center); i &+= 1 }
     return total
 }
+
+/// The maximum of `count` contiguous floats (0 for an all −∞ run, so that `x − max` stays finite),
+/// with eight independent running maxima.
+@inline(__always)
+func contiguousMaximum(_ x: UnsafePointer<Float>, _ count: Int) -> Float {
+    var lanes = SIMD8<Float>(repeating: -.infinity)
+    var maximum = -Float.infinity
+    var i = 0
+    while i + 8 <= count {
+        for lane in 0..<8 { lanes[lane] = Swift.max(lanes[lane], x[i &+ lane]) }
+        i &+= 8
+    }
+    while i < count { maximum = Swift.max(maximum, x[i]); i &+= 1 }
+    for lane in 0..<8 { maximum = Swift.max(maximum, lanes[lane]) }
+    return maximum == -.infinity ? 0 : maximum
+}
