@@ -109,19 +109,28 @@ struct AdamUpdate {
         state.first.withUnsafeMutableBufferPointer { m in
         state.second.withUnsafeMutableBufferPointer { v in
         state.secondMaximum.withUnsafeMutableBufferPointer { vMax in
-          ComputeThreads.forEachChunk(of: θ.count, costPerItem: 8) { chunk in
-            for i in chunk {
-                if shrink != 1 { θ[i] *= shrink }
-                let gi = coupledDecay == 0 ? g[i] : g[i] + coupledDecay * θ[i]
-                m[i] += share1 * (gi - m[i])
-                v[i] = keep2 * v[i] + share2 * gi * gi
-                var second = v[i]
-                if amsgrad {
-                    vMax[i] = Swift.max(vMax[i], second)
-                    second = vMax[i]
+          // Loop-invariant choices are made outside the loops, so that each loop is straight-line code
+          // that LLVM vectorises (multiplying by a shrink of exactly 1 or adding 0·θ changes nothing).
+          let count = θ.count
+          let (θ, g, m, v, vMax) = (θ.baseAddress!, g.baseAddress!, m.baseAddress!, v.baseAddress!, vMax.baseAddress)
+          ComputeThreads.forEachChunk(of: count, costPerItem: 8) { chunk in
+            if let vMax, amsgrad {
+                for i in chunk {
+                    θ[i] *= shrink
+                    let gi = g[i] + coupledDecay * θ[i]
+                    m[i] += share1 * (gi - m[i])
+                    v[i] = keep2 * v[i] + share2 * gi * gi
+                    vMax[i] = Swift.max(vMax[i], v[i])
+                    θ[i] += negativeStepSize * m[i] / (vMax[i].squareRoot() / correction2 + ε)
                 }
-                let denominator = second.squareRoot() / correction2 + ε
-                θ[i] += negativeStepSize * m[i] / denominator
+            } else {
+                for i in chunk {
+                    θ[i] *= shrink
+                    let gi = g[i] + coupledDecay * θ[i]
+                    m[i] += share1 * (gi - m[i])
+                    v[i] = keep2 * v[i] + share2 * gi * gi
+                    θ[i] += negativeStepSize * m[i] / (v[i].squareRoot() / correction2 + ε)
+                }
             }
           }
         }
