@@ -19,9 +19,13 @@ let package = Package(
             pkgConfig: "openblas",
             providers: [.apt(["libopenblas-dev", "pkg-config"])]
         ),
+        .systemLibrary(
+            name: "CDNNL",
+            providers: [.apt(["libdnnl-dev"])]
+        ),
         .target(
             name: "Tensors",
-            dependencies: ["CBLAS"],
+            dependencies: ["CBLAS", "CDNNL"],
             swiftSettings: vectorizedKernels
         ),
         .target(

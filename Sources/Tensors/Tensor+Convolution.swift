@@ -1,19 +1,38 @@
+import Foundation
+
 /// Output columns per GEMM: images are batched into one column matrix until it holds about this many
 /// output positions, so the deep layers of a network (a few positions per image) still make GEMMs
 /// large enough for BLAS to run at full speed.
 private let targetColumnsPerProduct = 2048
+
+/// How `conv2d` computes: oneDNN's kernels (the default, as PyTorch on the CPU) or im2col + OpenBLAS
+/// (the reference the tests compare with, and the fallback where oneDNN declines a shape).
+/// `QPAE_CONVOLUTION=im2col` selects the latter for a whole run.
+enum ConvolutionBackend: Sendable {
+    case oneDNN, im2col
+
+    static let preferred: ConvolutionBackend =
+        ProcessInfo.processInfo.environment["QPAE_CONVOLUTION"]?.lowercased() == "im2col" ? .im2col : .oneDNN
+}
 
 extension Tensor {
     /// 2-D cross-correlation, PyTorch's `conv2d`.
     ///
     /// - Shapes: `input` `[N, C, H, W]`, `weight` `[O, C/groups, KH, KW]`, `bias` `[O]`; result
     ///   `[N, O, OH, OW]` with `OH = ⌊(H + 2·padding − dilation·(KH − 1) − 1)/stride⌋ + 1`.
-    /// - Method: im2col over a block of images, then one `cblas_sgemm` per group and block; the
-    ///   pullback recomputes the column matrix and uses two more GEMMs (`∂W = ∂Y·colᵀ`,
-    ///   `∂col = Wᵀ·∂Y`) and col2im.
+    /// - Method: oneDNN's forward, backward-data and backward-weights primitives (blocked layouts,
+    ///   reordered from and to NCHW), cached per shape. Where oneDNN is unavailable: im2col over a block
+    ///   of images, then one GEMM per group and block; the pullback recomputes the column matrix and
+    ///   uses two more GEMMs (`∂W = ∂Y·colᵀ`, `∂col = Wᵀ·∂Y`) and col2im.
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
                               stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                               dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
+        conv2d(input, weight: weight, bias: bias, stride: stride, padding: padding, dilation: dilation, groups: groups,
+               backend: .preferred)
+    }
+
+    static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
+                       dilation: (Int, Int), groups: Int, backend: ConvolutionBackend) -> Tensor {
         checkPrecondition(input.rank == 4 && weight.rank == 4,
                      "conv2d needs input [N, C, H, W] and weight [O, C/groups, KH, KW], got \(input.shape) and \(weight.shape)")
         let (batch, channels) = (input.shape[0], input.shape[1])
@@ -34,10 +53,27 @@ extension Tensor {
                      "conv2d: kernel \(weight.shape[2])×\(weight.shape[3]) does not fit input \(input.shape) with padding \(padding), dilation \(dilation)")
         let plan = ConvolutionPlan(geometry: geometry, batch: batch, groups: groups, outputChannels: outputChannels)
         let (x, w, needInput, needWeight) = (input.detached, weight.detached, input.isRecorded, weight.isRecorded)
-        let output = record(plan.forward(input: x, weight: w), inputs: [input, weight]) { g in
-            let gradients = plan.backward(outputGradient: g, input: x, weight: w,
-                                          needInput: needInput, needWeight: needWeight)
-            return [gradients.input, gradients.weight]
+        let outputShape = [batch, outputChannels, geometry.outputHeight, geometry.outputWidth]
+        let primitives = backend == .oneDNN ? OneDNNConvolution.primitives(for: OneDNNConvolution.Geometry(
+            batch: batch, channels: channels, height: input.shape[2], width: input.shape[3],
+            outputChannels: outputChannels, kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
+            stride: [stride.0, stride.1], padding: [padding.0, padding.1], dilation: [dilation.0, dilation.1],
+            groups: groups)) : nil
+        let value = primitives.map { dnnl in
+            Tensor(shape: outputShape) { dnnl.forward(input: x.storage.pointer, weight: w.storage.pointer, output: $0.baseAddress!) }
+        } ?? plan.forward(input: x, weight: w)
+        let output = record(value, inputs: [input, weight]) { g in
+            guard let dnnl = primitives else {
+                let gradients = plan.backward(outputGradient: g, input: x, weight: w,
+                                              needInput: needInput, needWeight: needWeight)
+                return [gradients.input, gradients.weight]
+            }
+            return [needInput ? Tensor(shape: x.shape) {
+                        dnnl.backwardData(outputGradient: g.storage.pointer, weight: w.storage.pointer, inputGradient: $0.baseAddress!)
+                    } : nil,
+                    needWeight ? Tensor(shape: w.shape) {
+                        dnnl.backwardWeights(input: x.storage.pointer, outputGradient: g.storage.pointer, weightGradient: $0.baseAddress!)
+                    } : nil]
         }
         // The bias gradient (Σ over N, OH, OW) comes from the broadcast addition's pullback.
         return bias.map { output + $0.reshaped(to: [1, outputChannels, 1, 1]) } ?? output

@@ -1,5 +1,5 @@
 import Testing
-import Tensors
+@testable import Tensors
 import TestSupport
 
 /// Direct nested-loop convolution and pooling, written from PyTorch's definitions and sharing no code
@@ -73,8 +73,8 @@ private let convolutionCases: [ConvolutionCase] = [
 
 @Suite("conv2d and pooling against direct nested loops")
 struct ConvolutionReferenceTests {
-    @Test(arguments: convolutionCases)
-    func convolutionMatchesDirectLoops(_ c: ConvolutionCase) {
+    @Test(arguments: convolutionCases, [ConvolutionBackend.oneDNN, .im2col])
+    func convolutionMatchesDirectLoops(_ c: ConvolutionCase, backend: ConvolutionBackend) {
         let x = Inputs.normal([c.batch, c.channels, c.height, c.width], seed: 1)
         let w = Inputs.normal([c.outputChannels, c.channels / c.groups, c.kernel.0, c.kernel.1], seed: 2)
         let reference = DirectConvolution(
@@ -82,7 +82,8 @@ struct ConvolutionReferenceTests {
             outputChannels: c.outputChannels, kernelHeight: c.kernel.0, kernelWidth: c.kernel.1,
             stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
         let convolve = { (p: [Tensor]) in
-            Tensor.conv2d(p[0], weight: p[1], stride: c.stride, padding: c.padding, dilation: c.dilation, groups: c.groups)
+            Tensor.conv2d(p[0], weight: p[1], bias: nil, stride: c.stride, padding: c.padding, dilation: c.dilation,
+                          groups: c.groups, backend: backend)
         }
         let output = convolve([x, w])
         let expected = Tensor(shape: reference.outputShape, scalars: reference.forward())
@@ -96,6 +97,17 @@ struct ConvolutionReferenceTests {
         let weightGradient = closeness(gradients[1], Tensor(shape: w.shape, scalars: direct.weight), relativeTolerance: 2e-4)
         #expect(inputGradient.passed, "input gradient: \(inputGradient)")
         #expect(weightGradient.passed, "weight gradient: \(weightGradient)")
+    }
+
+    /// oneDNN must really run: a silent fallback to im2col would leave its path untested.
+    @Test func oneDNNAcceptsEveryConvolutionOfTheTable() {
+        for c in convolutionCases {
+            let geometry = OneDNNConvolution.Geometry(
+                batch: c.batch, channels: c.channels, height: c.height, width: c.width, outputChannels: c.outputChannels,
+                kernelHeight: c.kernel.0, kernelWidth: c.kernel.1, stride: [c.stride.0, c.stride.1],
+                padding: [c.padding.0, c.padding.1], dilation: [c.dilation.0, c.dilation.1], groups: c.groups)
+            #expect(OneDNNConvolution.primitives(for: geometry) != nil, "oneDNN declined \(c.testDescription)")
+        }
     }
 
     struct PoolingCase: Sendable, CustomTestStringConvertible {
