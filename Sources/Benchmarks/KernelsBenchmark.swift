@@ -28,13 +28,14 @@ func runKernelsBenchmark(_ options: Options) {
 
     let convolutionPlan = options.quick ? RepetitionPlan(warmUps: 1, repetitions: 3) : RepetitionPlan(warmUps: 2, repetitions: 7)
     let convolution = ConvolutionBenchmark(layers: resNet18Convolutions, batch: 32, plan: convolutionPlan)
-    print("\nConvolution  Tensor.conv2d, torchvision ResNet18 with a 1-channel stem, batch 32 of 1×64×96, no bias")
+    print("\nConvolution  Tensor.conv2d (oneDNN; QPAE_CONVOLUTION=im2col for im2col + OpenBLAS), torchvision ResNet18"
+          + " with a 1-channel stem, batch 32 of 1×64×96, no bias")
     print("      median of \(convolutionPlan.repetitions) timed runs after \(convolutionPlan.warmUps) warm-up(s);"
           + " × = occurrences per forward pass; fwd+bwd flops = 3× fwd (2× for conv1: no input gradient)")
     print("      fwd+bwd: valueWithGradient(at: [x, w]) of sum(conv2d ⊙ c), incl. the ⊙/sum of 'loss ms';"
           + " conv1: pullback(at: w, cotangent: c)")
     print("      sgemm ms: the same flops as whole-batch im2col GEMMs (W·col, ∂Y·colᵀ, Wᵀ·∂Y) by cblas_sgemm on"
-          + " raw buffers: the floor, without im2col, col2im, copies or allocation")
+          + " raw buffers: the floor of any im2col + OpenBLAS convolution (no im2col, col2im, copies or allocation)")
     let (table, summary) = convolution.report(convolution.run(using: &generator))
     print(table.rendered)
     print()
