@@ -27,6 +27,18 @@ struct PyTorchParityTests {
         #expect(result.passed, "\(label): \(result)", sourceLocation: sourceLocation)
     }
 
+    /// Compares every gradient the fixture holds (`grad.<name>`); returns how many it compared.
+    static func expectGradientsMatch(_ model: Module, _ gradients: ParameterGradients, _ io: SafeTensors,
+                                     sourceLocation: SourceLocation = #_sourceLocation) -> Int {
+        var compared = 0
+        for (name, parameter) in model.namedParameters() {
+            guard let expected = io["grad." + name] else { continue }
+            expectMatch(gradients[parameter], expected, "grad.\(name)", scale: 1e-4, sourceLocation: sourceLocation)
+            compared += 1
+        }
+        return compared
+    }
+
     private func makeCNN() throws -> (SmallCNN, SafeTensors) {
         var generator = SplitMix64(seed: 1)
         let model = SmallCNN(classCount: 4, using: &generator)
@@ -58,13 +70,7 @@ struct PyTorchParityTests {
         let (model, io) = try makeCNN()
         let x = try #require(io["input"]), y = try labels(io)
         let (_, gradients) = valueWithGradient(at: model) { crossEntropy(logits: $0(x), labels: y) }
-        var compared = 0
-        for (name, parameter) in model.namedParameters() {
-            guard let expected = io["grad." + name] else { continue }
-            Self.expectMatch(gradients[parameter], expected, "grad.\(name)", scale: 1e-4)
-            compared += 1
-        }
-        #expect(compared >= 12)
+        #expect(Self.expectGradientsMatch(model, gradients, io) >= 12)
     }
 
     @Test(arguments: ["sgd", "adam"])
@@ -100,12 +106,6 @@ struct PyTorchParityTests {
         Self.expectMatch(model(x), io["eval.logits"], "eval.logits")
         let (loss, gradients) = valueWithGradient(at: model) { crossEntropy(logits: $0(x), labels: y) }
         Self.expectMatch(loss.reshaped(to: []), io["train.loss"], "train.loss")
-        var compared = 0
-        for (name, parameter) in model.namedParameters() {
-            guard let expected = io["grad." + name] else { continue }
-            Self.expectMatch(gradients[parameter], expected, "grad.\(name)", scale: 1e-4)
-            compared += 1
-        }
-        #expect(compared >= 10)
+        #expect(Self.expectGradientsMatch(model, gradients, io) >= 10)
     }
 }

@@ -22,7 +22,7 @@ import Tensors
 /// let optimizer = Adam(learningRate: 1e-3)
 /// optimizer.update(model, along: gradients)
 /// ```
-public final class Adam: Optimizer {
+public class Adam: Optimizer {
     var core: AdamUpdate
 
     public var learningRate: Float {
@@ -33,15 +33,20 @@ public final class Adam: Optimizer {
     public var betas: (Float, Float) { core.betas }
     /// `ε` (`eps`), added to the denominator after the square root.
     public var epsilon: Float { core.epsilon }
-    /// `λ` (`weight_decay`): L2 penalty, added to the gradient as `λ·θ`.
+    /// `λ` (`weight_decay`): for `Adam` an L2 penalty added to the gradient as `λ·θ`; for `AdamW` the
+    /// fraction `γλ` of each parameter removed per update.
     public var weightDecay: Float { core.weightDecay }
     /// Whether the denominator uses the running maximum of `v` (`amsgrad`).
     public var amsgrad: Bool { core.amsgrad }
 
-    public init(learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), epsilon: Float = 1e-8,
-                weightDecay: Float = 0, amsgrad: Bool = false) {
-        core = AdamUpdate(learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay,
-                          decoupled: false, amsgrad: amsgrad)
+    public convenience init(learningRate: Float = 1e-3, betas: (Float, Float) = (0.9, 0.999), epsilon: Float = 1e-8,
+                            weightDecay: Float = 0, amsgrad: Bool = false) {
+        self.init(core: AdamUpdate(learningRate: learningRate, betas: betas, epsilon: epsilon, weightDecay: weightDecay,
+                                   decoupled: false, amsgrad: amsgrad))
+    }
+
+    init(core: AdamUpdate) {
+        self.core = core
     }
 
     /// The number of updates `parameter` has received, the `t` of its bias correction (PyTorch `state["step"]`).
