@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "Tensors", targets: ["Tensors"]),
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         .library(name: "Models", targets: ["Models"]),
+        .library(name: "AudioFeatures", targets: ["AudioFeatures"]),
         .executable(name: "qpae-benchmark", targets: ["Benchmarks"]),
     ],
     targets: [
@@ -22,6 +23,14 @@ let package = Package(
         .systemLibrary(
             name: "CDNNL",
             providers: [.apt(["libdnnl-dev"])]
+        ),
+        .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
+        .systemLibrary(name: "CSampleRate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .target(
+            name: "AudioFeatures",
+            dependencies: ["CSndFile", "CSampleRate", "CFFTW"],
+            swiftSettings: vectorizedKernels
         ),
         .target(
             name: "Tensors",
@@ -50,6 +59,11 @@ let package = Package(
         .testTarget(
             name: "TensorsTests",
             dependencies: ["Tensors", "TestSupport"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "AudioFeaturesTests",
+            dependencies: ["AudioFeatures"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
