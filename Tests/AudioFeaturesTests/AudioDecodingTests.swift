@@ -231,9 +231,12 @@ struct AudioDecodingTests {
 
 // MARK: - Helpers
 
-/// `0_jackson_0.wav` from the shared FSDD copy, else its first recording; `nil` when absent.
+/// `0_jackson_0.wav` from the shared FSDD copy (`../shared` beside the checkout, as for developers and CI),
+/// else its first recording; `nil` when absent.
 private let fsddClip: URL? = {
-    let folder = URL(fileURLWithPath: "/work/shared/data/fsdd/recordings")
+    let checkout = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent()
+    let folder = checkout.deletingLastPathComponent().appendingPathComponent("shared/data/fsdd/recordings")
     let preferred = folder.appendingPathComponent("0_jackson_0.wav")
     if FileManager.default.fileExists(atPath: preferred.path) { return preferred }
     let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
