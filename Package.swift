@@ -12,6 +12,7 @@ let package = Package(
         .library(name: "NeuralNetworks", targets: ["NeuralNetworks"]),
         .library(name: "Models", targets: ["Models"]),
         .library(name: "AudioFeatures", targets: ["AudioFeatures"]),
+        .library(name: "Datasets", targets: ["Datasets"]),
         .executable(name: "qpae-benchmark", targets: ["Benchmarks"]),
     ],
     targets: [
@@ -30,6 +31,11 @@ let package = Package(
         .target(
             name: "AudioFeatures",
             dependencies: ["CSndFile", "CSampleRate", "CFFTW"],
+            swiftSettings: vectorizedKernels
+        ),
+        .target(
+            name: "Datasets",
+            dependencies: ["AudioFeatures", "Tensors"],
             swiftSettings: vectorizedKernels
         ),
         .target(
@@ -65,6 +71,10 @@ let package = Package(
             name: "AudioFeaturesTests",
             dependencies: ["AudioFeatures"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "DatasetsTests",
+            dependencies: ["Datasets", "AudioFeatures", "Tensors"]
         ),
         .testTarget(
             name: "NeuralNetworksTests",

@@ -32,6 +32,22 @@ extension RandomNumberGenerator {
     }
 }
 
+extension RandomNumberGenerator {
+    /// Fisher–Yates with rejection sampling (every permutation equally likely). Unlike the standard
+    /// library's `shuffle(using:)`, whose algorithm is unspecified, the order depends only on the
+    /// generator's sequence: the same seed gives the same order on every platform and Swift version.
+    public mutating func shuffleReproducibly<T>(_ elements: inout [T]) {
+        guard elements.count > 1 else { return }
+        for i in stride(from: elements.count - 1, to: 0, by: -1) {
+            let bound = UInt64(i + 1)
+            let limit = UInt64.max - UInt64.max % bound
+            var draw = next()
+            while draw >= limit { draw = next() }
+            elements.swapAt(i, Int(draw % bound))
+        }
+    }
+}
+
 extension Tensor {
     /// Samples from the normal distribution with the given mean and standard deviation.
     public static func randomNormal(_ shape: [Int], mean: Float = 0, standardDeviation: Float = 1,

@@ -1,0 +1,53 @@
+import Foundation
+
+/// A dataset folder that cannot be read as asked, told so that a person can fix it.
+///
+/// Every message names the path and what to do:
+/// `"/data: no recordings/ or data/ folder …: pass --layout or point at the dataset root"`.
+public enum DatasetError: Error, Equatable, Sendable {
+    /// Nothing (or a plain file) exists where the dataset root should be.
+    case folderNotFound(URL)
+    /// The folder matches none of the layouts; `contents` lists a few of its entries to help.
+    case unrecognizedLayout(URL, contents: [String])
+    /// A layout was asked for, but the folder it needs (`recordings/`, `data/`) is not there.
+    case missingFolder(URL, layout: DatasetLayout)
+    /// The layout's folders are there but no file has a name of that layout.
+    case noRecordings(URL, layout: DatasetLayout, skippedCount: Int)
+    /// A metadata file (`speakers_all.csv`, `testing_list.txt`) exists but could not be read.
+    case unreadableFile(URL, reason: String)
+    /// The class kind does not exist in this layout (e.g. `digit` for Speech Commands).
+    case unsupportedClassKind(ClassKind, layout: DatasetLayout)
+    /// The official split was asked for a dataset that has none.
+    case noOfficialSplit(DatasetLayout)
+}
+
+extension DatasetError: CustomStringConvertible {
+    public var description: String {
+        switch self {
+        case .folderNotFound(let url):
+            return "\(url.path): no such folder. Check the path to the dataset root."
+        case .unrecognizedLayout(let url, let contents):
+            let shown = contents.prefix(8).joined(separator: ", ")
+            return "\(url.path): no recordings/ or data/ folder, no SPEAKERS.TXT, speakers_all.csv or "
+                + "testing_list.txt, and no {language}{n}.mp3 files (found: \(shown.isEmpty ? "nothing" : shown)): "
+                + "pass --layout or point at the dataset root."
+        case .missingFolder(let url, let layout):
+            return "\(url.path): the \(layout.rawValue) layout needs this folder but it is not there: "
+                + "point at the dataset root or pass another --layout."
+        case .noRecordings(let url, let layout, let skippedCount):
+            return "\(url.path): no file is named as the \(layout.rawValue) layout expects "
+                + "(\(skippedCount) files skipped): check --layout and the dataset root."
+        case .unreadableFile(let url, let reason):
+            return "\(url.path): cannot be read (\(reason)). Fix or remove the file."
+        case .unsupportedClassKind(let kind, let layout):
+            let kinds = layout.supportedClassKinds.map(\.rawValue).joined(separator: ", ")
+            return "class kind \(kind.rawValue) does not exist in the \(layout.rawValue) layout: use one of \(kinds)."
+        case .noOfficialSplit(let layout):
+            return "the \(layout.rawValue) layout has no official split: use a stratified split with a seed."
+        }
+    }
+}
+
+extension DatasetError: LocalizedError {
+    public var errorDescription: String? { description }
+}

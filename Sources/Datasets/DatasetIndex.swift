@@ -1,0 +1,192 @@
+import Foundation
+import Tensors
+
+/// The recordings of one dataset folder, listed from file and folder names alone (nothing is decoded).
+///
+/// ```swift
+/// let index = try DatasetIndex(root: URL(fileURLWithPath: "../shared/data/fsdd"))
+/// index.layout                        // .fsdd (detected)
+/// index.recordings.count              // 3000, sorted by id
+/// index.classes(for: .digit)          // ["0", "1", …, "9"]
+/// index.skipped                       // audio files whose names do not fit, with the reason
+/// ```
+///
+/// Detection (when `layout` is `nil`), first match wins: a `recordings/` folder holding
+/// `{digit}_{speaker}_{index}` files → fsdd; a `data/` folder → audiomnist; `SPEAKERS.TXT` → librispeech;
+/// `speakers_all.csv` → accent; `testing_list.txt` or `validation_list.txt` → speechcommands;
+/// `{language}{n}.mp3`/`.wav` files at the root or in `recordings/` → accent.
+///
+/// Only audio files (`wav`, `flac`, `mp3`, `ogg`) are candidates; other files (READMEs, lists,
+/// `.trans.txt`) and hidden files are metadata and ignored. An audio file whose name or place does not
+/// fit the layout is listed in ``skipped`` with the reason, never dropped silently.
+public struct DatasetIndex: Sendable {
+    /// Filters applied after listing; what they remove is counted in ``excludedCount``.
+    public struct Options: Equatable, Sendable {
+        /// Speech Commands: keep only the `speakerLimit` speakers with the most clips (ties: smaller
+        /// hash first); `nil` keeps all. The paper uses 100.
+        public var speakerLimit: Int?
+        /// Accent archive: keep only languages with at least this many speakers.
+        public var minimumSpeakersPerLanguage: Int
+
+        public init(speakerLimit: Int? = nil, minimumSpeakersPerLanguage: Int = 1) {
+            checkPrecondition(speakerLimit.map { $0 > 0 } ?? true, "speakerLimit must be positive, got \(speakerLimit!)")
+            self.speakerLimit = speakerLimit
+            self.minimumSpeakersPerLanguage = minimumSpeakersPerLanguage
+        }
+    }
+
+    /// An audio file under the root that is not a recording of the layout, and why.
+    public struct SkippedFile: Equatable, Sendable, CustomStringConvertible {
+        /// The path relative to the root.
+        public var path: String
+        public var reason: String
+        public var description: String { "\(path): \(reason)" }
+    }
+
+    public let root: URL
+    public let layout: DatasetLayout
+    public let options: Options
+    /// Every recording kept, sorted by ``Recording/id``.
+    public let recordings: [Recording]
+    /// Audio files that do not fit the layout, sorted by path.
+    public let skipped: [SkippedFile]
+    /// Recordings that fit the layout but were removed by ``Options`` (top-N speakers, minimum speakers).
+    public let excludedCount: Int
+
+    /// Lists the dataset at `root`, detecting the layout when `layout` is `nil`.
+    ///
+    /// - Throws: ``DatasetError/folderNotFound(_:)``, ``DatasetError/unrecognizedLayout(_:contents:)``,
+    ///   ``DatasetError/missingFolder(_:layout:)``, ``DatasetError/noRecordings(_:layout:skippedCount:)``,
+    ///   ``DatasetError/unreadableFile(_:reason:)``.
+    public init(root: URL, layout: DatasetLayout? = nil, options: Options = Options()) throws {
+        let root = root.standardizedFileURL
+        let layout = try layout ?? Self.detectLayout(at: root)
+        var listing: Listing
+        switch layout {
+        case .fsdd: listing = try Self.listFSDD(root: root)
+        case .audioMNIST: listing = try Self.listAudioMNIST(root: root)
+        case .speechCommands: listing = try Self.listSpeechCommands(root: root)
+        case .libriSpeech: listing = try Self.listLibriSpeech(root: root)
+        case .accent: listing = try Self.listAccent(root: root)
+        }
+        let listedCount = listing.recordings.count
+        if layout == .speechCommands, let limit = options.speakerLimit {
+            listing.recordings = Self.keepTopSpeakers(listing.recordings, limit: limit)
+        }
+        if layout == .accent {
+            listing.recordings = Self.keepLanguages(listing.recordings,
+                                                    minimumSpeakers: options.minimumSpeakersPerLanguage)
+        }
+        guard listedCount > 0 else {
+            throw DatasetError.noRecordings(root, layout: layout, skippedCount: listing.skipped.count)
+        }
+        self.root = root
+        self.layout = layout
+        self.options = options
+        self.recordings = listing.recordings.sorted { $0.id < $1.id }
+        self.skipped = listing.skipped.sorted { $0.path < $1.path }
+        self.excludedCount = listedCount - listing.recordings.count
+    }
+
+    /// The distinct speakers, sorted (numbers by value: `"19" < "103"`).
+    public var speakers: [String] { Self.sortedNames(Set(recordings.map(\.speaker))) }
+
+    /// The distinct class names under `kind`, sorted (numbers by value); empty when the layout does not
+    /// carry `kind` (see ``DatasetLayout/supportedClassKinds``).
+    public func classes(for kind: ClassKind) -> [String] {
+        Self.sortedNames(Set(recordings.compactMap { $0.label(for: kind) }))
+    }
+
+    /// The class names under the layout's default class kind.
+    public var classes: [String] { classes(for: layout.defaultClassKind) }
+
+    /// Sorts names, comparing two all-digit names by value and anything else as strings.
+    static func sortedNames(_ names: Set<String>) -> [String] {
+        names.sorted { a, b in
+            if let x = Int(a), let y = Int(b), x != y { return x < y }
+            return a < b
+        }
+    }
+}
+
+// MARK: - Detection and listing helpers
+
+extension DatasetIndex {
+    struct Listing {
+        var recordings: [Recording] = []
+        var skipped: [SkippedFile] = []
+    }
+
+    static let audioExtensions: Set<String> = ["wav", "flac", "mp3", "ogg"]
+
+    /// Finds the layout of the folder at `root` (see the type's documentation for the rules).
+    public static func detectLayout(at root: URL) throws -> DatasetLayout {
+        let root = root.standardizedFileURL
+        guard isDirectory(root) else { throw DatasetError.folderNotFound(root) }
+        let entries = visibleEntries(of: root)
+        let recordingsFolder = root.appendingPathComponent("recordings")
+        if isDirectory(recordingsFolder),
+           visibleEntries(of: recordingsFolder).contains(where: { parseDigitName(stem($0)) != nil }) {
+            return .fsdd
+        }
+        if isDirectory(root.appendingPathComponent("data")) { return .audioMNIST }
+        if entries.contains("SPEAKERS.TXT") { return .libriSpeech }
+        if entries.contains("speakers_all.csv") { return .accent }
+        if entries.contains("testing_list.txt") || entries.contains("validation_list.txt") { return .speechCommands }
+        let looseAudio = entries + (isDirectory(recordingsFolder) ? visibleEntries(of: recordingsFolder) : [])
+        if looseAudio.contains(where: { isAudio($0) && parseLanguageName(stem($0)) != nil }) { return .accent }
+        throw DatasetError.unrecognizedLayout(root, contents: entries)
+    }
+
+    static func isDirectory(_ url: URL) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
+    }
+
+    /// The names in `folder` that do not start with a dot, sorted.
+    static func visibleEntries(of folder: URL) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? [])
+            .filter { !$0.hasPrefix(".") }.sorted()
+    }
+
+    static func isAudio(_ name: String) -> Bool {
+        audioExtensions.contains((name as NSString).pathExtension.lowercased())
+    }
+
+    static func stem(_ name: String) -> String { (name as NSString).deletingPathExtension }
+
+    /// Every visible audio file under `folder`, recursively, as (url, path relative to `root`), sorted.
+    static func audioFiles(under folder: URL, relativeTo prefix: String) -> [(url: URL, path: String)] {
+        var found: [(url: URL, path: String)] = []
+        for name in visibleEntries(of: folder) {
+            let url = folder.appendingPathComponent(name)
+            let path = prefix.isEmpty ? name : prefix + "/" + name
+            if isDirectory(url) {
+                found += audioFiles(under: url, relativeTo: path)
+            } else if isAudio(name) {
+                found.append((url, path))
+            }
+        }
+        return found
+    }
+
+    /// `{digit}_{speaker}_{index}` → (digit, speaker, index), digit 0–9, index ≥ 0.
+    static func parseDigitName(_ stem: String) -> (digit: Int, speaker: String, take: Int)? {
+        let parts = stem.split(separator: "_", omittingEmptySubsequences: false)
+        guard parts.count == 3, parts[0].count == 1, let digit = Int(parts[0]), (0...9).contains(digit),
+              !parts[1].isEmpty, let take = Int(parts[2]), take >= 0, parts[2].allSatisfy(\.isNumber)
+        else { return nil }
+        return (digit, String(parts[1]), take)
+    }
+
+    /// `{language}{n}` → (language, n): letters (and `-`, `_`, spaces) then digits, e.g. `spanish12`.
+    static func parseLanguageName(_ stem: String) -> (language: String, number: Int)? {
+        let digits = stem.reversed().prefix(while: \.isNumber)
+        let language = stem.dropLast(digits.count)
+        guard !digits.isEmpty, let number = Int(String(digits.reversed())),
+              let first = language.first, first.isLetter,
+              language.allSatisfy({ $0.isLetter || $0 == "-" || $0 == "_" || $0 == " " })
+        else { return nil }
+        return (String(language), number)
+    }
+}
