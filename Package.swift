@@ -59,7 +59,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["Tensors", "NeuralNetworks", "Models", "CBLAS"],
+            dependencies: ["Tensors", "NeuralNetworks", "Models", "Datasets", "CBLAS"],
             swiftSettings: vectorizedKernels
         ),
         .testTarget(

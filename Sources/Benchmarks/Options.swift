@@ -2,7 +2,7 @@ import Foundation
 
 /// The command line: `[kernels|models] [--threads N] [--quick] [--models a,b] [--no-pytorch] [--single MODEL]`.
 struct Options {
-    enum Command: String { case kernels, models }
+    enum Command: String { case kernels, models, features }
 
     var command = Command.kernels
     var threads: Int?
@@ -16,8 +16,10 @@ struct Options {
     var single: String?
     /// `models`, internal: with `--single`, only this phase (`train` or `infer`).
     var phase: String?
+    /// `features`: the dataset folder (default: the shared FSDD copy beside the checkout).
+    var dataPath: String?
 
-    static let usage = "usage: qpae-benchmark [kernels|models] [--threads N] [--quick] [--models cnn,resnet18,vit-tiny] [--no-pytorch]"
+    static let usage = "usage: qpae-benchmark [kernels|models|features] [--threads N] [--quick] [--models cnn,resnet18,vit-tiny] [--no-pytorch] [--data FOLDER]"
 
     /// Parses `arguments` (without the program name); exits with a message naming the bad flag.
     init(_ arguments: [String]) {
@@ -48,6 +50,9 @@ struct Options {
                     Self.fail("--phase needs train or infer")
                 }
                 phase = value
+            case "--data":
+                guard let value = remaining.popFirst() else { Self.fail("--data needs a folder") }
+                dataPath = value
             case "--help", "-h":
                 print(Self.usage)
                 exit(0)

@@ -7,6 +7,8 @@
 // kernels      matmul against direct cblas_sgemm; conv2d for every ResNet18 layer shape (the default)
 // models       one training step (batch 32) and inference (batch 256) per model, with PyTorch's figures
 //              from scripts/pytorch/benchmark_training_step.py measured in the same run
+// features     decode + resample + log-mel of a dataset (default ../shared/data/fsdd), cold and from the
+//              feature cache, beside scripts/reference/features_numpy.py in the same run
 // --threads N  sets ComputeThreads (engine loops and OpenBLAS) to N; default: QPAE_THREADS or all cores.
 // --quick      fewer repetitions: a smoke check that finishes in seconds.
 
@@ -18,4 +20,5 @@ if let threads = options.threads { ComputeThreads.set(threads) }
 switch options.command {
 case .kernels: runKernelsBenchmark(options)
 case .models: runModelsBenchmark(options)
+case .features: runFeaturesBenchmark(options)
 }
