@@ -1,14 +1,16 @@
 import CSampleRate
 import Foundation
 
-/// Resamples mono audio with libsamplerate's best band-limited sinc converter (`SRC_SINC_BEST_QUALITY`).
+/// Resamples mono audio: by a polyphase FIR filter (SciPy's `resample_poly`, see `PolyphaseResampler`)
+/// when the rates reduce to small factors such as 8 → 16 kHz or 48 → 16 kHz, else with libsamplerate's
+/// best band-limited sinc converter (`SRC_SINC_BEST_QUALITY`).
 ///
 /// The ratio is `r = targetRate / sourceRate`. The result has exactly `round(n·r)` samples for `n`
 /// input samples (half-way cases rounded away from zero), so a clip of `t` seconds stays `t` seconds
 /// long: libsamplerate's own count can differ by a sample or two at the end, and the result is trimmed
 /// or padded with zeros to that length. Frequencies above the lower Nyquist limit are filtered out;
 /// the converter is aligned, so there is no delay to remove. Equal rates return the input unchanged.
-/// About 15 ms of CPU per 0.7 s of audio: cache what you resample.
+/// The sinc path costs about 15 ms of CPU per 0.7 s of audio: cache what you resample.
 ///
 /// ```swift
 /// let clip = try decodeAudio(at: url)                          // e.g. 8 kHz FSDD
@@ -28,6 +30,7 @@ public func resample(_ samples: [Float], from sourceRate: Int, to targetRate: In
         throw AudioError.unsupportedResampling(sourceRate: sourceRate, targetRate: targetRate)
     }
     if sourceRate == targetRate || samples.isEmpty { return samples }
+    if let polyphase = PolyphaseResampler(from: sourceRate, to: targetRate) { return polyphase(samples) }
 
     let outputCount = Int((Double(samples.count) * ratio).rounded())
     // Room for libsamplerate's end-of-input flush beyond the nominal length.

@@ -197,3 +197,23 @@ private struct LogMelGolden: Decodable {
         (0..<40_000).map { Float(0.3 * sin(0.05 * Double($0))) }
     }
 }
+
+/// The polyphase path of `resample` against SciPy's `resample_poly` (`Fixtures/generate_resample_golden.py`).
+@Suite("Polyphase resampling equals SciPy's resample_poly")
+struct PolyphaseResamplingTests {
+    @Test(arguments: [(8_000, 16_000, "2/1"), (48_000, 16_000, "1/3")])
+    func matchesSciPy(_ source: Int, _ target: Int, _ key: String) throws {
+        let url = try #require(Bundle.module.url(forResource: "resample_golden", withExtension: "json", subdirectory: "Fixtures"))
+        let golden = try JSONDecoder().decode([String: [Double]].self, from: Data(contentsOf: url))
+        let expected = try #require(golden[key])
+        let input = (0..<1000).map { n -> Float in
+            Float(0.5 * sin(2 * Double.pi * 0.01 * Double(n)) + 0.3 * sin(2 * Double.pi * 0.13 * Double(n) + 1))
+        }
+        let output = try resample(input, from: source, to: target)
+        // Our length is round(n·up/down) (SciPy's is the ceiling); the values agree where both exist.
+        #expect(output.count == Int((1000 * Double(target) / Double(source)).rounded()))
+        #expect(Swift.abs(output.count - expected.count) <= 1)
+        let worst = zip(output, expected).map { Swift.abs(Double($0) - $1) }.max() ?? .infinity
+        #expect(worst < 2e-6, "worst difference from SciPy \(worst)")
+    }
+}
