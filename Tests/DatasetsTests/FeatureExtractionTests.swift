@@ -245,3 +245,25 @@ private let fsddRoot: URL? = {
     let root = checkout.deletingLastPathComponent().appendingPathComponent("shared/data/fsdd")
     return FileManager.default.fileExists(atPath: root.appendingPathComponent("recordings").path) ? root : nil
 }()
+
+@Suite("Features handed over as tensors")
+struct FeatureTensorTests {
+    @Test func batchesAreNCHWAndNormalised() {
+        let settings = LogMelSettings(melBandCount: 2, highestFrequency: 7_500)
+        let perExample = settings.featureCount
+        let values = (0..<(3 * perExample)).map { Float($0 % 7) }
+        let features = FeatureSet(settings: settings, values: values, recordingIDs: ["a", "a", "b"], exampleIndices: [0, 1, 0])
+        let batch = features.batch([2, 0])
+        #expect(batch.shape == [2, 1, 2, settings.frameCount])
+        #expect(Array(batch.scalars.prefix(perExample)) == features.example(at: 2))
+        let statistics = NormalizationStatistics(mean: 3, standardDeviation: 2)
+        let normalised = features.batch([1], normalizedWith: statistics)
+        #expect(normalised.scalars == features.example(at: 1).map { ($0 - 3) / 2 })
+    }
+
+    @Test func aGivenDataFolderIsUsedAsItIs() throws {
+        let folder = URL(fileURLWithPath: "/some/dataset")
+        #expect(try SyntheticCorpus.dataFolder(for: folder) == folder)
+        #expect(SyntheticCorpus.defaultCacheFolder.path.hasSuffix("synthetic"))
+    }
+}
