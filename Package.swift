@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Models", targets: ["Models"]),
         .library(name: "AudioFeatures", targets: ["AudioFeatures"]),
         .library(name: "Datasets", targets: ["Datasets"]),
+        .library(name: "Evaluation", targets: ["Evaluation"]),
         .executable(name: "qpae-benchmark", targets: ["Benchmarks"]),
     ],
     targets: [
@@ -54,6 +55,11 @@ let package = Package(
             swiftSettings: vectorizedKernels
         ),
         .target(
+            name: "Evaluation",
+            dependencies: ["Tensors"],
+            swiftSettings: vectorizedKernels
+        ),
+        .target(
             name: "TestSupport",
             dependencies: ["Tensors", "NeuralNetworks"]
         ),
@@ -75,6 +81,10 @@ let package = Package(
         .testTarget(
             name: "DatasetsTests",
             dependencies: ["Datasets", "AudioFeatures", "Tensors"]
+        ),
+        .testTarget(
+            name: "EvaluationTests",
+            dependencies: ["Evaluation"]
         ),
         .testTarget(
             name: "NeuralNetworksTests",
