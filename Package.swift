@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "AudioFeatures", targets: ["AudioFeatures"]),
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
+        .library(name: "Training", targets: ["Training"]),
         .executable(name: "qpae-benchmark", targets: ["Benchmarks"]),
     ],
     targets: [
@@ -60,6 +61,11 @@ let package = Package(
             swiftSettings: vectorizedKernels
         ),
         .target(
+            name: "Training",
+            dependencies: ["NeuralNetworks", "Datasets", "Tensors"],
+            swiftSettings: vectorizedKernels
+        ),
+        .target(
             name: "TestSupport",
             dependencies: ["Tensors", "NeuralNetworks"]
         ),
@@ -81,6 +87,10 @@ let package = Package(
         .testTarget(
             name: "DatasetsTests",
             dependencies: ["Datasets", "AudioFeatures", "Tensors"]
+        ),
+        .testTarget(
+            name: "TrainingTests",
+            dependencies: ["Training", "Models", "NeuralNetworks", "Datasets", "Tensors"]
         ),
         .testTarget(
             name: "EvaluationTests",

@@ -12,7 +12,7 @@ private struct SquareRoot: UnaryKernel { func callAsFunction(_ x: Float) -> Floa
 private struct Absolute: UnaryKernel { func callAsFunction(_ x: Float) -> Float { Swift.abs(x) } }
 private struct Square: UnaryKernel { func callAsFunction(_ x: Float) -> Float { x * x } }
 private struct HyperbolicTangent: UnaryKernel { func callAsFunction(_ x: Float) -> Float { Foundation.tanh(x) } }
-private struct ReLU: UnaryKernel { func callAsFunction(_ x: Float) -> Float { x > 0 ? x : 0 } }
+private struct ReLU: UnaryKernel { func callAsFunction(_ x: Float) -> Float { x > 0 || x.isNaN ? x : 0 } }   // NaN stays NaN, as in PyTorch
 private struct Sigmoid: UnaryKernel {
     func callAsFunction(_ x: Float) -> Float {
         x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))

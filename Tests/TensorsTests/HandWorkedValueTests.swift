@@ -60,3 +60,12 @@ struct HandWorkedValueTests {
 }
 
 import Foundation
+
+@Suite("NaN propagates as in PyTorch")
+struct NaNPropagationTests {
+    @Test func reluAndMaxPoolingKeepNaN() {
+        #expect(Tensor([-1, .nan, 2]).relu().scalars[1].isNaN)
+        let image = Tensor(shape: [1, 1, 2, 2], scalars: [1, .nan, 3, 4])
+        #expect(image.maxPool2d(kernelSize: (2, 2)).item.isNaN)
+    }
+}

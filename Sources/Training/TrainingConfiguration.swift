@@ -1,0 +1,53 @@
+/// The options of one training run: how long, how fast, how the examples are split and when to stop.
+///
+/// Defaults follow common practice for the small audio classifiers of this project: Adam with
+/// `learningRate` 1e-3 (PyTorch `lr`), no weight decay, mini-batches of 32, no validation split and no
+/// early stopping. Every random choice (validation split, per-epoch shuffles) derives from `seed`.
+///
+/// ```swift
+/// var configuration = TrainingConfiguration(epochs: 20, seed: 7)
+/// configuration.validationFraction = 0.1
+/// configuration.earlyStoppingPatience = 3
+/// ```
+public struct TrainingConfiguration: Codable, Equatable, Sendable {
+    /// The number of passes over the training examples (epochs are numbered 1…`epochs`).
+    public var epochs: Int
+    /// Examples per optimizer step; the last batch of an epoch may be smaller.
+    public var batchSize: Int
+    /// Adam's step size α (PyTorch `lr`).
+    public var learningRate: Float
+    /// Adam's coupled L2 penalty λ (PyTorch `weight_decay`).
+    public var weightDecay: Float
+    /// The seed of the validation split and of the shuffle of each epoch (`seed &+ epoch`).
+    public var seed: UInt64
+    /// The share of the given examples held out for model selection, chosen by example index with a
+    /// generator seeded from `seed`; 0 trains on everything and keeps the last epoch.
+    public var validationFraction: Double
+    /// Stop after this many epochs without a better validation accuracy; `nil` never stops early.
+    /// Needs a validation split.
+    public var earlyStoppingPatience: Int?
+
+    public init(epochs: Int, batchSize: Int = 32, learningRate: Float = 1e-3, weightDecay: Float = 0,
+                seed: UInt64 = 0, validationFraction: Double = 0, earlyStoppingPatience: Int? = nil) {
+        self.epochs = epochs
+        self.batchSize = batchSize
+        self.learningRate = learningRate
+        self.weightDecay = weightDecay
+        self.seed = seed
+        self.validationFraction = validationFraction
+        self.earlyStoppingPatience = earlyStoppingPatience
+    }
+
+    /// Traps with the offending value when an option is out of range (a programmer mistake; the command
+    /// line validates its flags before building a configuration).
+    public func validate() {
+        precondition(epochs >= 0, "TrainingConfiguration: epochs \(epochs) must not be negative")
+        precondition(batchSize > 0, "TrainingConfiguration: batchSize \(batchSize) must be positive")
+        precondition(learningRate >= 0, "TrainingConfiguration: learningRate \(learningRate) must not be negative")
+        precondition(weightDecay >= 0, "TrainingConfiguration: weightDecay \(weightDecay) must not be negative")
+        precondition((0..<1).contains(validationFraction),
+                     "TrainingConfiguration: validationFraction \(validationFraction) must be in 0..<1")
+        precondition(earlyStoppingPatience.map { $0 > 0 } ?? true,
+                     "TrainingConfiguration: earlyStoppingPatience \(earlyStoppingPatience!) must be positive")
+    }
+}
