@@ -95,10 +95,8 @@ public final class ProgressReporter: @unchecked Sendable {
     private func percent() -> Int { total == 0 ? 100 : done * 100 / total }
 
     private func bar(now: UInt64) -> String {
-        let width = 20
-        let filled = total == 0 ? width : done * width / total
         let seconds = elapsed(now: now)
-        let bar = String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+        let bar = Self.bar(completed: done, of: total, width: 20)
         let percentText = String(percent()).leftPadded(to: 3)
         return "\(label) [\(bar)] \(percentText)%  \(done)/\(total)  \(rate(seconds: seconds))/s  "
             + "ETA \(eta(seconds: seconds))\u{1B}[K"
@@ -110,6 +108,29 @@ public final class ProgressReporter: @unchecked Sendable {
     }
 
     static func format(_ seconds: Double) -> String { String(format: "%.1f", seconds) }
+
+    /// A bar of `width` characters for `completed` of `total` items: `#` for the share done (rounded
+    /// down), `-` for the rest; a full bar when `total` is 0. The brackets are the caller's.
+    ///
+    ///     ProgressReporter.bar(completed: 40, of: 94, width: 10)      // "####------"
+    public static func bar(completed: Int, of total: Int, width: Int) -> String {
+        precondition(width >= 0 && total >= 0,
+                     "ProgressReporter.bar: width \(width) and total \(total) must not be negative")
+        let filled = total == 0 ? width : min(width, max(0, completed) * width / total)
+        return String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
+    }
+
+    /// A duration as progress lines show it, short and at a precision that matters: tenths of a second
+    /// below 10 s (`4.4s`), whole seconds below a minute (`42s`), then minutes and seconds (`1m12s`),
+    /// then hours and minutes (`2h05m`); `?` for a negative or non-finite value (no estimate yet).
+    public static func formatDuration(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "?" }
+        if seconds < 9.95 { return String(format: "%.1fs", seconds) }
+        let whole = Int(seconds.rounded())
+        if whole < 60 { return "\(whole)s" }
+        if whole < 3_600 { return "\(whole / 60)m" + String(format: "%02ds", whole % 60) }
+        return "\(whole / 3_600)h" + String(format: "%02dm", whole / 60 % 60)
+    }
 }
 
 extension String {

@@ -3,47 +3,42 @@ import Foundation
 import NeuralNetworks
 import Tensors
 
-/// What one epoch did: mean training loss, accuracies in percent and wall-clock time.
-public struct EpochSummary: Codable, Equatable, Sendable {
-    /// 1-based epoch number.
-    public var epoch: Int
-    /// Mean cross-entropy over the epoch's training batches (weighted by batch size).
-    public var loss: Double
-    /// Accuracy in percent on the training batches as they were seen (training mode).
-    public var trainingAccuracy: Double
-    /// Accuracy in percent on the held-out examples after the epoch; `nil` without a validation split.
-    public var validationAccuracy: Double?
-    public var seconds: Double
-}
-
-/// The outcome of `Trainer.train()`.
-public struct TrainingResult: Sendable {
-    /// One summary per epoch run by this call (a resumed run starts after the checkpoint's epoch).
-    public var history: [EpochSummary]
-    /// The epoch whose parameters the model now holds: the best by validation accuracy, or the last
-    /// epoch without a validation split.
-    public var bestEpoch: Int
-    public var bestValidationAccuracy: Double?
-    /// `true` when early stopping ended the run before `configuration.epochs`.
-    public var stoppedEarly: Bool
-}
-
 /// The shared epoch loop: trains any `Classifier` on a `FeatureSet` with Adam and cross-entropy.
 ///
 /// Per epoch `e` (1-based) the training indices are shuffled by `SplitMix64(seed: seed &+ e)`, cut into
 /// batches of `batchSize`, normalised with statistics of the training part only, and each batch takes
 /// one Adam step. With `validationFraction > 0` a seeded share of the examples is held out; the
-/// parameters of the epoch with the best validation accuracy are restored at the end.
+/// parameters of the epoch with the best validation accuracy are restored at the end, and with
+/// `earlyStoppingPatience` the run ends after that many epochs without a better one.
 ///
 /// ```swift
 /// let trainer = Trainer(model: model, features: features, labels: labels,
 ///                       configuration: .init(epochs: 10, seed: 1), checkpointURL: url)
+/// TrainingProgressPrinter(epochs: 10).attach(to: trainer)    // a live bar on a terminal
 /// let result = try trainer.train()
 /// ```
 ///
-/// Resuming (`resume(from:)`) restores the weights and the epoch counter, not Adam's moment estimates
-/// nor the best-so-far selection, so a resumed run is close to, but not bit-identical with, an
-/// uninterrupted one.
+/// **Checkpoints and exact resume.** With a `checkpointURL`, the end of every epoch writes two files,
+/// each atomically (temporary file, `fsync`, rename), the training state first:
+///
+/// - ``trainingStateURL`` (`model.training-state.safetensors` beside `model.safetensors`): everything
+///   else the run remembers — Adam's `m`, `v` and step count per parameter, the best epoch so far with
+///   its validation accuracy and parameter values, and the count of epochs without improvement
+///   (``TrainingStateKey`` lists the entries);
+/// - `checkpointURL`: the epoch's parameters and buffers, loadable on its own by `Module.load(from:)`,
+///   with the epoch, seed and normalisation statistics in its metadata.
+///
+/// `resume(from:)` reads both and checks that they hold the same epoch; `train()` then continues so that
+/// an interruption at the end of any epoch changes nothing: the final parameters are bit-identical, and
+/// `bestEpoch`, `bestValidationAccuracy` and `stoppedEarly` equal, to those of an uninterrupted run with
+/// the same configuration (only `history` is shorter: it lists the epochs run by that call). This holds
+/// because nothing else carries over between epochs: each epoch's shuffle comes from the seed, batch
+/// norm's running statistics are buffers in the checkpoint, and the kernels are deterministic (on one
+/// machine: another BLAS or core count may round differently).
+///
+/// One exception: a `Dropout` layer draws its masks from a generator it owns, which no file records,
+/// so a model with active dropout resumes with other masks. None of the built-in architectures (`cnn`,
+/// `resnet18`, `vit-tiny`) has dropout.
 public final class Trainer {
     public let model: any Classifier
     public let features: FeatureSet
@@ -54,16 +49,30 @@ public final class Trainer {
     public let validationIndices: [Int]
     /// Mean and standard deviation of the training part's features; stored in every checkpoint.
     public let statistics: NormalizationStatistics
-    /// Where each epoch's parameters are written (atomically); `nil` writes nothing.
+    /// Where each epoch's parameters are written (atomically); `nil` writes nothing, not even the
+    /// training state.
     public var checkpointURL: URL?
     /// Architecture and class names for the checkpoint; the trainer adds epoch, seed and statistics.
     public var checkpointMetadata: CheckpointMetadata
-    /// Called after each epoch, on the calling thread.
+    /// Called after each epoch (after its files are written), on the calling thread.
     public var progress: ((EpochSummary) -> Void)?
+    /// Called after each optimizer step, on the calling thread, with the epoch's running loss and
+    /// accuracy, the throughput and an estimate of the time left (``TrainingProgress``); ``TrainingProgressPrinter``
+    /// draws them. Keep it cheap: it runs between steps.
+    public var stepProgress: ((TrainingProgress) -> Void)?
     /// The last finished epoch (0 before training, the checkpoint's epoch after `resume(from:)`).
-    public private(set) var completedEpochs = 0
+    public internal(set) var completedEpochs = 0
 
-    private let optimizer: Adam
+    /// The training state beside ``checkpointURL``, written before it at the end of every epoch;
+    /// `nil` without a checkpoint. See ``trainingStateURL(forCheckpoint:)``.
+    public var trainingStateURL: URL? { checkpointURL.map(Self.trainingStateURL(forCheckpoint:)) }
+
+    let optimizer: Adam
+    /// The best epoch so far with its validation accuracy and parameter values (``Module/namedParameters()``
+    /// order); `nil` before the first epoch.
+    var best: (epoch: Int, accuracy: Double?, values: [Tensor])?
+    /// Epochs since `best` last changed, compared with `earlyStoppingPatience`.
+    var epochsWithoutImprovement = 0
 
     public enum MetadataKey {
         public static let epoch = "epoch"
@@ -107,38 +116,31 @@ public final class Trainer {
         return (order[validationCount...].sorted(), order[..<validationCount].sorted())
     }
 
-    /// Loads the weights and the epoch counter of a checkpoint written by `train()`; the next `train()`
-    /// continues at the following epoch. Adam's state is not restored (see the type's documentation).
-    public func resume(from url: URL) throws {
-        let metadata = try model.load(from: url)
-        guard let text = metadata[MetadataKey.epoch], let epoch = Int(text), epoch >= 0 else {
-            throw TrainingError.checkpointWithoutEpoch(file: url.path)
-        }
-        completedEpochs = epoch
-    }
-
     /// Runs epochs `completedEpochs + 1 … configuration.epochs`, then restores the best parameters.
     ///
+    /// Early stopping is checked before each epoch, so a run resumed from the epoch at which it stopped
+    /// stops again at once, with the same result.
+    ///
     /// - Throws: `TrainingError.nonFiniteFeatures` before the first epoch when a training or validation
-    ///   example holds NaN or ±∞; `TrainingError.nonFiniteLoss` when a loss is NaN or infinite (the model then holds the
-    ///   parameters from before that step); checkpoint write errors.
+    ///   example holds NaN or ±∞; `TrainingError.nonFiniteLoss` when a loss is NaN or infinite (the model
+    ///   then holds the parameters from before that step); `CheckpointError` `.writeFailed` naming the
+    ///   checkpoint or the training state when either cannot be written.
     @discardableResult
     public func train() throws -> TrainingResult {
         for index in trainingIndices + validationIndices where !features.features(at: index).allSatisfy(\.isFinite) {
             throw TrainingError.nonFiniteFeatures(example: index, recordingID: features.recordingIDs[index])
         }
         var history: [EpochSummary] = []
-        var best: (epoch: Int, accuracy: Double?, values: [Tensor])?
-        var epochsWithoutImprovement = 0
         var stoppedEarly = false
+        var clock = ProgressClock(stepsPerEpoch: stepsPerEpoch, epochs: configuration.epochs)
         while completedEpochs < configuration.epochs {
+            if let patience = configuration.earlyStoppingPatience, !validationIndices.isEmpty,
+               epochsWithoutImprovement >= patience {
+                stoppedEarly = true
+                break
+            }
             let epoch = completedEpochs + 1
-            let summary = try runEpoch(epoch)
-            completedEpochs = epoch
-            history.append(summary)
-            if let checkpointURL { try saveCheckpoint(to: checkpointURL, epoch: epoch) }
-            progress?(summary)
-
+            let summary = try runEpoch(epoch, clock: &clock)
             let accuracy = summary.validationAccuracy
             if best == nil || (accuracy ?? 0) > (best!.accuracy ?? 0) || accuracy == nil {
                 best = (epoch, accuracy, model.namedParameters().map(\.parameter.value))
@@ -146,11 +148,15 @@ public final class Trainer {
             } else {
                 epochsWithoutImprovement += 1
             }
-            if let patience = configuration.earlyStoppingPatience, !validationIndices.isEmpty,
-               epochsWithoutImprovement >= patience, completedEpochs < configuration.epochs {
-                stoppedEarly = true
-                break
+            completedEpochs = epoch
+            history.append(summary)
+            if let checkpointURL {
+                // The state first: a crash between the two writes leaves a state one epoch ahead of the
+                // checkpoint, which resume(from:) detects, never a checkpoint with a stale state.
+                try saveTrainingState(to: Self.trainingStateURL(forCheckpoint: checkpointURL), epoch: epoch)
+                try saveCheckpoint(to: checkpointURL, epoch: epoch)
             }
+            progress?(summary)
         }
         if let best {
             for ((_, parameter), value) in zip(model.namedParameters(), best.values) { parameter.value = value }
@@ -159,13 +165,18 @@ public final class Trainer {
                               bestValidationAccuracy: best?.accuracy, stoppedEarly: stoppedEarly)
     }
 
-    private func runEpoch(_ epoch: Int) throws -> EpochSummary {
-        let start = Date()
+    /// Optimizer steps per epoch: `⌈trainingIndices.count / batchSize⌉`.
+    public var stepsPerEpoch: Int {
+        (trainingIndices.count + configuration.batchSize - 1) / configuration.batchSize
+    }
+
+    private func runEpoch(_ epoch: Int, clock: inout ProgressClock) throws -> EpochSummary {
+        clock.startEpoch()
         var order = trainingIndices
         var generator = SplitMix64(seed: configuration.seed &+ UInt64(epoch))
         generator.shuffleReproducibly(&order)
         model.setTraining(true)
-        var lossSum = 0.0, correct = 0, step = 0
+        var lossSum = 0.0, correct = 0, step = 0, seen = 0
         for batchStart in stride(from: 0, to: order.count, by: configuration.batchSize) {
             step += 1
             let indices = Array(order[batchStart..<min(batchStart + configuration.batchSize, order.count)])
@@ -182,11 +193,16 @@ public final class Trainer {
             optimizer.update(model, along: gradients)
             lossSum += Double(value) * Double(indices.count)
             correct += zip(predictions, y).filter { $0 == $1 }.count
+            seen += indices.count
+            if let stepProgress {
+                stepProgress(clock.progress(epoch: epoch, step: step, samples: seen, loss: lossSum / Double(seen),
+                                            accuracy: 100 * Double(correct) / Double(seen)))
+            }
         }
         let validationAccuracy = validationIndices.isEmpty ? nil : accuracy(on: validationIndices)
         return EpochSummary(epoch: epoch, loss: lossSum / Double(order.count),
                             trainingAccuracy: 100 * Double(correct) / Double(order.count),
-                            validationAccuracy: validationAccuracy, seconds: Date().timeIntervalSince(start))
+                            validationAccuracy: validationAccuracy, seconds: clock.epochSeconds())
     }
 
     /// Accuracy in percent of the model (in inference mode) on `indices` of `features`, normalised with
@@ -204,7 +220,7 @@ public final class Trainer {
         return 100 * Double(correct) / Double(indices.count)
     }
 
-    private func saveCheckpoint(to url: URL, epoch: Int) throws {
+    func saveCheckpoint(to url: URL, epoch: Int) throws {
         var metadata = checkpointMetadata
         metadata.seed = configuration.seed
         metadata.additional[MetadataKey.epoch] = String(epoch)

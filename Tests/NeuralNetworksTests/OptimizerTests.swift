@@ -95,6 +95,59 @@ struct OptimizerTests {
         #expect(adam.stepCount(of: model.buffer) == 0 && sgd.stepCount(of: model.buffer) == 0)
     }
 
+    /// Adam's state survives export, serialisation and import into a fresh optimizer: the next updates
+    /// match an uninterrupted optimizer bit for bit. The first step leaves `bias` without a gradient, so
+    /// the two parameters' step counts differ (2 and 1) when the state is exported.
+    @Test(arguments: [OptimizerKind.adam, .adamAMSGrad, .adamW])
+    func adamStateRoundTripContinuesExactly(_ kind: OptimizerKind) throws {
+        let fixtures = try OptimizerFixtures.load()
+        let sequence = [["weight": [Float](repeating: 0.5, count: 6)]]
+            + (try #require(fixtures.gradientSequences["dense"])).prefix(3)
+        let (uninterrupted, reference) = (try TwoTensors(fixtures), try #require(kind.make() as? Adam))
+        for gradients in sequence { reference.update(uninterrupted, along: uninterrupted.gradients(gradients)) }
+
+        let (model, first) = (try TwoTensors(fixtures), try #require(kind.make() as? Adam))
+        for gradients in sequence.prefix(2) { first.update(model, along: model.gradients(gradients)) }
+        let exported = first.state(for: model)
+        #expect(exported.metadata == ["weight.step": "2", "bias.step": "1"])
+        #expect(exported.names == ["weight.exp_avg", "weight.exp_avg_sq"]
+                + (kind == .adamAMSGrad ? ["weight.max_exp_avg_sq"] : [])
+                + ["bias.exp_avg", "bias.exp_avg_sq"] + (kind == .adamAMSGrad ? ["bias.max_exp_avg_sq"] : []))
+        let second = try #require(kind.make() as? Adam)
+        try second.loadState(SafeTensors(data: exported.serialized()), for: model)
+        #expect(second.stepCount(of: model.weight) == 2 && second.stepCount(of: model.bias) == 1)
+        for gradients in sequence.dropFirst(2) { second.update(model, along: model.gradients(gradients)) }
+
+        for (name, parameter) in [("weight", model.weight), ("bias", model.bias)] {
+            let expected = name == "weight" ? uninterrupted.weight : uninterrupted.bias
+            #expect(parameter.value.scalars.map(\.bitPattern) == expected.value.scalars.map(\.bitPattern),
+                    "\(kind) \(name) differs after the round trip")
+        }
+    }
+
+    @Test func adamStateOfAnotherShapeOrKindIsRejectedWholesale() throws {
+        let fixtures = try OptimizerFixtures.load()
+        let model = try TwoTensors(fixtures)
+        let amsgrad = Adam(amsgrad: true)
+        amsgrad.update(model, along: model.gradients(["weight": [1, 2, 3, 4, 5, 6], "bias": [1, 2, 3]]))
+        let plain = Adam()
+        #expect(throws: CheckpointError(file: nil, problem: .stateMismatch(
+            missing: [], unexpected: ["weight.max_exp_avg_sq", "bias.max_exp_avg_sq"], misshaped: []))) {
+            try plain.loadState(amsgrad.state(for: model), for: model)
+        }
+        var misshaped = amsgrad.state(for: model).tensors
+        misshaped[0].tensor = .zeros([6])
+        #expect(throws: CheckpointError(file: nil, problem: .stateMismatch(
+            missing: [], unexpected: [], misshaped: [.init(name: "weight.exp_avg", modelShape: [2, 3], fileShape: [6])]))) {
+            try Adam(amsgrad: true).loadState(SafeTensors(misshaped, metadata: amsgrad.state(for: model).metadata), for: model)
+        }
+        #expect(throws: CheckpointError(file: nil, problem: .invalidMetadata(key: "bias.step", reason: "is missing"))) {
+            try Adam(amsgrad: true).loadState(SafeTensors(amsgrad.state(for: model).tensors, metadata: ["weight.step": "1"]),
+                                              for: model)
+        }
+        #expect(plain.stepCount(of: model.weight) == 0, "a rejected state was partly loaded")
+    }
+
     @Test(arguments: OptimizerKind.allCases)
     func updatesWriteParametersInPlace(_ kind: OptimizerKind) throws {
         let model = try TwoTensors(OptimizerFixtures.load())

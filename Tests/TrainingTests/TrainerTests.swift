@@ -7,40 +7,6 @@ import Tensors
 import Testing
 @testable import Training
 
-/// Three separable classes of 1×64×20 features: class `c` raises mel bands `c·22 ..< c·22 + 22` by 2 on
-/// top of unit Gaussian noise, 20 examples per class, interleaved by label.
-private func syntheticSet(seed: UInt64 = 11) -> (features: FeatureSet, labels: [Int]) {
-    let settings = LogMelSettings(exampleLength: 3_520)          // 20 frames of hop 160 → 64 × 20
-    var generator = SplitMix64(seed: seed)
-    var values: [Float] = [], labels: [Int] = []
-    for example in 0..<60 {
-        let label = example % 3
-        labels.append(label)
-        for band in 0..<settings.melBandCount {
-            let raised = band / 22 == label
-            for _ in 0..<settings.frameCount {
-                values.append(generator.nextStandardNormal() + (raised ? 2 : 0))
-            }
-        }
-    }
-    let set = FeatureSet(settings: settings, values: values, recordingIDs: (0..<60).map { "clip\($0)" },
-                         exampleIndices: Array(repeating: 0, count: 60))
-    return (set, labels)
-}
-
-private func makeModel(seed: UInt64 = 3) -> any Classifier {
-    var generator = SplitMix64(seed: seed)
-    return Architecture.cnn.makeModel(classCount: 3, using: &generator)
-}
-
-private func parameterValues(_ model: any Classifier) -> [[Float]] {
-    model.namedParameters().map(\.parameter.value.scalars)
-}
-
-private func temporaryURL() -> URL {
-    FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID().uuidString).safetensors")
-}
-
 @Suite struct TrainerTests {
     @Test func reachesNinetyPercentTrainingAccuracyWithinFourEpochs() throws {
         let (features, labels) = syntheticSet()
@@ -97,7 +63,10 @@ private func temporaryURL() -> URL {
     @Test func resumeContinuesAfterTheCheckpointedEpoch() throws {
         let (features, labels) = syntheticSet()
         let url = temporaryURL()
-        defer { try? FileManager.default.removeItem(at: url) }
+        defer {
+            try? FileManager.default.removeItem(at: url)
+            try? FileManager.default.removeItem(at: Trainer.trainingStateURL(forCheckpoint: url))
+        }
         let first = Trainer(model: makeModel(), features: features, labels: labels,
                             configuration: .init(epochs: 2, batchSize: 8, seed: 9), checkpointURL: url)
         try first.train()

@@ -22,6 +22,10 @@ import Tensors
 /// let optimizer = Adam(learningRate: 1e-3)
 /// optimizer.update(model, along: gradients)
 /// ```
+///
+/// The moment estimates and step counts live in the optimizer, keyed by the ``Parameter`` objects;
+/// ``state(for:)`` and ``loadState(_:for:)`` move them to and from a file under the model's parameter
+/// names, so that an interrupted run continues exactly.
 public class Adam: Optimizer {
     var core: AdamUpdate
 
@@ -67,7 +71,8 @@ struct AdamUpdate {
     /// AdamW: `θ ← θ·(1 − γλ)` before the moments, instead of `g ← g + λθ`.
     let decoupled: Bool
     let amsgrad: Bool
-    private var states: [ObjectIdentifier: ParameterState] = [:]
+    /// Per-parameter state, created at a parameter's first update; `Adam+State.swift` exports and imports it.
+    var states: [ObjectIdentifier: ParameterState] = [:]
 
     init(learningRate: Float, betas: (Float, Float), epsilon: Float, weightDecay: Float, decoupled: Bool,
          amsgrad: Bool) {
