@@ -15,7 +15,12 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Experiments", targets: ["Experiments"]),
+        .executable(name: "qpae", targets: ["qpae"]),
         .executable(name: "qpae-benchmark", targets: ["Benchmarks"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
     ],
     targets: [
         .systemLibrary(
@@ -66,6 +71,15 @@ let package = Package(
             swiftSettings: vectorizedKernels
         ),
         .target(
+            name: "Experiments",
+            dependencies: ["Training", "Evaluation", "Models", "Datasets", "NeuralNetworks", "AudioFeatures", "Tensors"],
+            swiftSettings: vectorizedKernels
+        ),
+        .executableTarget(
+            name: "qpae",
+            dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .target(
             name: "TestSupport",
             dependencies: ["Tensors", "NeuralNetworks"]
         ),
@@ -94,7 +108,12 @@ let package = Package(
         ),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["Evaluation"]
+            dependencies: ["Evaluation"],
+            resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "ExperimentsTests",
+            dependencies: ["Experiments", "qpae", "Training", "Evaluation", "Datasets", "NeuralNetworks"]
         ),
         .testTarget(
             name: "NeuralNetworksTests",

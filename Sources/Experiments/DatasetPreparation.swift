@@ -1,0 +1,110 @@
+import AudioFeatures
+import Datasets
+import Foundation
+
+/// A dataset read, split and turned into labelled log-mel examples: what training and evaluation start from.
+///
+/// ```swift
+/// let data = try PreparedData(DataRequest(path: URL(fileURLWithPath: "../shared/data/fsdd")))
+/// data.classes            // ["george", "jackson", "lucas", "nicolas", "theo", "yweweler"]
+/// data.train.count        // 2700 examples
+/// ```
+public struct PreparedData: Sendable {
+    /// The folder read (the synthetic corpus's folder when no path was given).
+    public let root: URL
+    /// Whether `root` is the built-in synthetic corpus.
+    public let isSynthetic: Bool
+    public let index: DatasetIndex
+    public let classKind: ClassKind
+    public let splitMethod: SplitMethod
+    /// Class names in label order (sorted as ``DatasetIndex/classes(for:)``).
+    public let classes: [String]
+    public let train: LabelledExamples
+    public let test: LabelledExamples
+    /// What the feature cache did, and files skipped as unreadable.
+    public let notes: [String]
+    /// Seconds spent listing, splitting and extracting (or loading) features.
+    public let seconds: Double
+
+    public var layout: DatasetLayout { index.layout }
+    /// See ``DatasetIndex/fingerprint``.
+    public var fingerprint: String { index.fingerprint }
+
+    /// Lists, splits and extracts (through the feature cache) the data of `request`.
+    ///
+    /// - Throws: ``DatasetError`` for a missing or unreadable folder, ``ExperimentError/emptySplit(part:dataset:)``
+    ///   when the split leaves no training or no test examples, ``SpeechSynthesisError`` when the
+    ///   synthetic corpus cannot be generated.
+    public init(_ request: DataRequest) throws {
+        let start = Date()
+        let root = try SyntheticCorpus.dataFolder(for: request.path, accents: request.layout == .accent,
+                                                  seed: request.seed)
+        let index = try DatasetIndex(root: root, layout: request.layout)
+        let splitMethod = request.split
+            ?? (index.layout.hasOfficialSplit ? .official : .stratified(testFraction: request.testFraction, seed: request.seed))
+        let split: DatasetSplit
+        switch splitMethod {
+        case .official:
+            split = try DatasetSplit.official(index, classKind: request.classKind)
+        case let .stratified(fraction, seed):
+            guard fraction > 0, fraction < 1 else {
+                throw ExperimentError.invalidOption(flag: "--test-fraction", reason: "\(fraction) must lie between 0 and 1")
+            }
+            split = try DatasetSplit.stratified(index, classKind: request.classKind, testFraction: fraction, seed: seed)
+        }
+        let classes = split.classes
+        let labelOfRecording = Dictionary(uniqueKeysWithValues: (split.train + split.validation + split.test).map {
+            ($0.id, classes.firstIndex(of: split.label(of: $0))!)
+        })
+        let cache = FeatureCache(folder: request.featureCache ?? DataRequest.defaultFeatureCache)
+        var notes: [String] = []
+        func examples(_ recordings: [Recording], part: String) throws -> LabelledExamples {
+            let progress = request.showsProgress ? ProgressReporter(total: recordings.count, label: "features (\(part))") : nil
+            let (features, report, fromCache) = try cache.features(for: recordings, settings: request.settings,
+                                                                   progress: progress)
+            if !fromCache { progress?.finish() }
+            notes += report.notes.map { "\(part): \($0)" } + report.skipped.map { "\(part): skipped \($0)" }
+            guard !features.isEmpty else {
+                throw ExperimentError.emptySplit(part: part, dataset: root.path)
+            }
+            return LabelledExamples(features: features, labels: features.recordingIDs.map { labelOfRecording[$0]! })
+        }
+        train = try examples(split.train + split.validation, part: "train")
+        test = try examples(split.test, part: "test")
+        self.root = root
+        self.index = index
+        self.splitMethod = splitMethod
+        self.classes = classes
+        classKind = split.classKind
+        isSynthetic = request.path == nil
+        self.notes = notes
+        seconds = Date().timeIntervalSince(start)
+    }
+
+    /// The class indices of `names`, each a class name (`george`) or an index (`0`), in the given order
+    /// without repeats.
+    ///
+    /// - Throws: ``ExperimentError/unknownClass(_:available:)`` naming the first unknown one.
+    public func classIndices(named names: [String]) throws -> [Int] {
+        try Self.classIndices(named: names, in: classes)
+    }
+
+    /// As ``classIndices(named:)`` for any class list. A name wins over an index when a class is itself
+    /// called by a number (FSDD digits, AudioMNIST speakers "01"…): `3` is the class named "3" if there
+    /// is one, else the class at index 3.
+    public static func classIndices(named names: [String], in classes: [String]) throws -> [Int] {
+        var indices: [Int] = []
+        for name in names {
+            let index: Int
+            if let named = classes.firstIndex(of: name) {
+                index = named
+            } else if let number = Int(name), classes.indices.contains(number) {
+                index = number
+            } else {
+                throw ExperimentError.unknownClass(name, available: classes)
+            }
+            if !indices.contains(index) { indices.append(index) }
+        }
+        return indices
+    }
+}

@@ -1,0 +1,114 @@
+import Datasets
+import Evaluation
+import Foundation
+
+/// The version written into every report and checkpoint made by this build.
+public enum QPAudioEraserVersion {
+    public static let current = "0.5.0"
+}
+
+/// The data a report is about: enough to find it again and to tell whether it changed.
+public struct DatasetSummary: Codable, Sendable, Equatable {
+    public var path: String
+    public var isSynthetic: Bool
+    public var layout: String
+    public var classKind: String
+    public var split: String
+    /// ``DatasetIndex/fingerprint``.
+    public var fingerprint: String
+    public var classes: [String]
+    public var trainingExampleCount: Int
+    public var testExampleCount: Int
+    /// Cache hits and misses, skipped files.
+    public var notes: [String]
+
+    public init(_ data: PreparedData) {
+        path = data.root.path
+        isSynthetic = data.isSynthetic
+        layout = data.layout.rawValue
+        classKind = data.classKind.rawValue
+        split = data.splitMethod.description
+        fingerprint = data.fingerprint
+        classes = data.classes
+        trainingExampleCount = data.train.count
+        testExampleCount = data.test.count
+        notes = data.notes
+    }
+}
+
+/// The model a report is about.
+public struct ModelSummary: Codable, Sendable, Equatable {
+    public var path: String?
+    public var architecture: String
+    public var parameterCount: Int
+    /// The seed the model was trained with, from its checkpoint.
+    public var trainingSeed: UInt64?
+    public var forgottenClasses: [String]
+
+    public init(_ trained: TrainedModel, path: String?) {
+        self.path = path
+        architecture = trained.architecture.rawValue
+        parameterCount = trained.model.parameterCount
+        trainingSeed = trained.metadata.seed
+        forgottenClasses = trained.forgottenClasses
+    }
+}
+
+/// One evaluation as a file: the results with the full configuration, seed, software version, dataset
+/// fingerprint and timings, as JSON (``write(json:)``) or Markdown (``markdown``).
+public struct EvaluationReport: Codable, Sendable, Equatable {
+    public var software = "QPAudioEraser \(QPAudioEraserVersion.current)"
+    /// ISO 8601, UTC.
+    public var createdAt: String
+    /// What produced it: `evaluate`, `train`, `demo`, ….
+    public var command: String
+    /// Every option of the command, by flag name.
+    public var configuration: [String: String]
+    public var seed: UInt64
+    public var dataset: DatasetSummary
+    public var model: ModelSummary
+    /// The stated "before" model's evaluation, when one was given.
+    public var before: ModelEvaluation?
+    public var evaluation: ModelEvaluation
+    /// Seconds per stage (`features`, `evaluation`, `training`, `total`, …).
+    public var timings: [String: Double]
+
+    public init(command: String, configuration: [String: String], seed: UInt64, dataset: DatasetSummary,
+                model: ModelSummary, before: ModelEvaluation? = nil, evaluation: ModelEvaluation,
+                timings: [String: Double], createdAt: Date = Date()) {
+        self.createdAt = ISO8601DateFormatter().string(from: createdAt)
+        self.command = command
+        self.configuration = configuration
+        self.seed = seed
+        self.dataset = dataset
+        self.model = model
+        self.before = before
+        self.evaluation = evaluation
+        self.timings = timings
+    }
+
+    /// Pretty-printed JSON with sorted keys; non-finite numbers as the strings `nan`, `inf`, `-inf`.
+    public func jsonData() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        return try encoder.encode(self)
+    }
+
+    /// Reads a report written by ``write(json:)``.
+    public init(contentsOf url: URL) throws {
+        let decoder = JSONDecoder()
+        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+        self = try decoder.decode(Self.self, from: Data(contentsOf: url))
+    }
+
+    /// Writes the JSON atomically: a reader sees the old file or the new one, never half of one.
+    public func write(json url: URL) throws {
+        try jsonData().write(to: url, options: .atomic)
+    }
+
+    /// Writes ``markdown`` atomically.
+    public func write(markdown url: URL) throws {
+        try Data(markdown.utf8).write(to: url, options: .atomic)
+    }
+}

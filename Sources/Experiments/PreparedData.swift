@@ -1,0 +1,99 @@
+import AudioFeatures
+import Datasets
+import Foundation
+
+/// How a dataset is cut into training and test recordings.
+public enum SplitMethod: Equatable, Sendable, CustomStringConvertible {
+    /// The dataset's own lists (FSDD takes 0–4, Speech Commands' `testing_list.txt`); an official
+    /// validation list is folded into training (the trainer holds out its own validation share).
+    case official
+    /// Per class, a seeded `testFraction` of the recordings (of the speakers, for accents) is test.
+    case stratified(testFraction: Double, seed: UInt64)
+
+    /// The form stored in checkpoints and reports: `official` or `stratified test_fraction=0.2 seed=7`.
+    public var description: String {
+        switch self {
+        case .official: "official"
+        case let .stratified(fraction, seed): "stratified test_fraction=\(fraction) seed=\(seed)"
+        }
+    }
+
+    /// Parses ``description``; `nil` for anything else.
+    public init?(_ text: String) {
+        if text == "official" { self = .official; return }
+        let fields = text.split(separator: " ")
+        guard fields.count == 3, fields[0] == "stratified",
+              let fraction = fields[1].split(separator: "=").last.flatMap({ Double($0) }), fields[1].hasPrefix("test_fraction="),
+              let seed = fields[2].split(separator: "=").last.flatMap({ UInt64($0) }), fields[2].hasPrefix("seed=")
+        else { return nil }
+        self = .stratified(testFraction: fraction, seed: seed)
+    }
+}
+
+/// What data to use: a folder (or the built-in synthetic corpus), how to read it and how to split it.
+public struct DataRequest: Sendable {
+    /// The dataset root; `nil` is the built-in synthetic corpus (its accents when `layout == .accent`).
+    public var path: URL?
+    /// The folder layout; detected from the folder when `nil`.
+    public var layout: DatasetLayout?
+    /// What the classes are; the layout's default (speaker, or accent) when `nil`.
+    public var classKind: ClassKind?
+    /// The split; `nil` is the official split where the layout has one, else
+    /// `stratified(testFraction, seed)`.
+    public var split: SplitMethod?
+    /// The test share of the default stratified split.
+    public var testFraction: Double
+    /// Seeds the default stratified split and the synthetic corpus.
+    public var seed: UInt64
+    /// The log-mel features (SPEC §5).
+    public var settings: LogMelSettings
+    /// Where extracted features are cached; `nil` is ``DataRequest/defaultFeatureCache``.
+    public var featureCache: URL?
+    /// Draw extraction progress on standard error.
+    public var showsProgress: Bool
+
+    public init(path: URL? = nil, layout: DatasetLayout? = nil, classKind: ClassKind? = nil, split: SplitMethod? = nil,
+                testFraction: Double = 0.2, seed: UInt64 = 0, settings: LogMelSettings = .vggish, featureCache: URL? = nil,
+                showsProgress: Bool = false) {
+        self.path = path
+        self.layout = layout
+        self.classKind = classKind
+        self.split = split
+        self.testFraction = testFraction
+        self.seed = seed
+        self.settings = settings
+        self.featureCache = featureCache
+        self.showsProgress = showsProgress
+    }
+
+    /// `features/` beside the synthetic corpus in the user's cache (`$QPAE_CACHE` or
+    /// `~/.cache/qpaudioeraser`).
+    public static var defaultFeatureCache: URL {
+        SyntheticCorpus.defaultCacheFolder.deletingLastPathComponent().appendingPathComponent("features")
+    }
+}
+
+/// Examples with their class indices: one side of a split, as features ready for batching.
+public struct LabelledExamples: Sendable {
+    public let features: FeatureSet
+    /// The class index of each example (into ``PreparedData/classes``).
+    public let labels: [Int]
+
+    public init(features: FeatureSet, labels: [Int]) {
+        precondition(features.count == labels.count, "LabelledExamples: \(labels.count) labels for \(features.count) examples")
+        self.features = features
+        self.labels = labels
+    }
+
+    public var count: Int { labels.count }
+
+    /// The indices of the examples whose class is in `classes`.
+    public func indices(ofClasses classes: Set<Int>) -> [Int] {
+        labels.indices.filter { classes.contains(labels[$0]) }
+    }
+
+    /// The indices of the examples whose class is not in `classes`.
+    public func indices(excludingClasses classes: Set<Int>) -> [Int] {
+        labels.indices.filter { !classes.contains(labels[$0]) }
+    }
+}

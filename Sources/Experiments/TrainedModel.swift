@@ -1,0 +1,159 @@
+import AudioFeatures
+import Datasets
+import Foundation
+import Models
+import NeuralNetworks
+import Tensors
+
+/// A classifier with everything needed to use it on audio: its architecture, its class names (in logit
+/// order), the log-mel settings and normalisation statistics of its inputs, and where its data came from.
+///
+/// All of it lives in the checkpoint's metadata (``CheckpointMetadata``), so a `.safetensors` file
+/// written by ``save(to:)`` is self-contained. Besides the standard entries it records:
+///
+/// | key                      | value                                                  |
+/// |--------------------------|--------------------------------------------------------|
+/// | `feature_settings`       | every ``LogMelSettings`` field plus `mean`, `standardDeviation` |
+/// | `dataset_path`           | the data folder trained on                             |
+/// | `dataset_layout`, `class_kind`, `split` | how it was read and split (``SplitMethod``) |
+/// | `dataset_fingerprint`    | ``DatasetIndex/fingerprint`` of the data               |
+/// | `forgotten_classes`      | JSON array of class names forgotten so far (unlearning) |
+public struct TrainedModel {
+    public let model: any Classifier
+    public let architecture: Architecture
+    public var metadata: CheckpointMetadata
+
+    public enum Key {
+        public static let datasetPath = "dataset_path"
+        public static let datasetLayout = "dataset_layout"
+        public static let classKind = "class_kind"
+        public static let split = "split"
+        public static let datasetFingerprint = "dataset_fingerprint"
+        public static let forgottenClasses = "forgotten_classes"
+    }
+
+    /// Wraps a model trained on `data`, recording `statistics` and the data's provenance.
+    public init(model: any Classifier, architecture: Architecture, data: PreparedData,
+                statistics: NormalizationStatistics, seed: UInt64) {
+        self.model = model
+        self.architecture = architecture
+        metadata = CheckpointMetadata(
+            architecture: architecture.rawValue, classNames: data.classes, seed: seed,
+            featureSettings: Self.featureSettings(data.train.features.settings, statistics),
+            additional: [Key.datasetPath: data.root.path, Key.datasetLayout: data.layout.rawValue,
+                         Key.classKind: data.classKind.rawValue, Key.split: data.splitMethod.description,
+                         Key.datasetFingerprint: data.fingerprint])
+    }
+
+    /// Reads a checkpoint written by ``save(to:)`` (or by `qpae train`), rebuilding the model it names.
+    ///
+    /// - Throws: ``CheckpointError`` for an unreadable file or weights that do not fit the architecture;
+    ///   ``ExperimentError`` for an unknown architecture or missing feature settings.
+    public init(contentsOf url: URL) throws {
+        let file = try SafeTensors(contentsOf: url)
+        let metadata = try CheckpointMetadata(file.metadata, file: url.path)
+        guard let architecture = Architecture(rawValue: metadata.architecture) else {
+            throw ExperimentError.unknownArchitecture(checkpoint: url.path, name: metadata.architecture)
+        }
+        guard !metadata.classNames.isEmpty else {
+            throw ExperimentError.incompleteCheckpoint(checkpoint: url.path, missing: "class names")
+        }
+        self.metadata = metadata
+        self.architecture = architecture
+        guard let settings = Self.settings(from: metadata) else {
+            throw ExperimentError.incompleteCheckpoint(checkpoint: url.path, missing: "complete feature_settings")
+        }
+        var generator = SplitMix64(seed: 0)
+        model = architecture.makeModel(classCount: metadata.classNames.count,
+                                       inputSize: (settings.melBandCount, settings.frameCount), using: &generator)
+        do {
+            try model.loadState(from: file)
+        } catch var error as CheckpointError {
+            error.file = url.path
+            throw error
+        }
+        guard Self.statistics(from: metadata) != nil else {
+            throw ExperimentError.incompleteCheckpoint(checkpoint: url.path, missing: "normalisation mean and standard deviation")
+        }
+    }
+
+    /// Writes weights and metadata atomically (a previous file at `url` stays intact on failure).
+    public func save(to url: URL) throws {
+        try model.save(to: url, metadata: metadata)
+    }
+
+    public var classNames: [String] { metadata.classNames }
+
+    /// The log-mel settings the model expects, `nil` when the metadata lacks a field.
+    public var settings: LogMelSettings? { Self.settings(from: metadata) }
+
+    private static func settings(from metadata: CheckpointMetadata) -> LogMelSettings? {
+        let f = metadata.featureSettings
+        guard let sampleRate = f["sampleRate"], let exampleLength = f["exampleLength"],
+              let windowLength = f["windowLength"], let hopLength = f["hopLength"], let fftLength = f["fftLength"],
+              let melBandCount = f["melBandCount"], let lowest = f["lowestFrequency"],
+              let highest = f["highestFrequency"], let logOffset = f["logOffset"] else { return nil }
+        return LogMelSettings(sampleRate: Int(sampleRate), exampleLength: Int(exampleLength),
+                              windowLength: Int(windowLength), hopLength: Int(hopLength), fftLength: Int(fftLength),
+                              melBandCount: Int(melBandCount), lowestFrequency: lowest, highestFrequency: highest,
+                              logOffset: logOffset)
+    }
+
+    /// The training split's feature mean and standard deviation.
+    public var statistics: NormalizationStatistics? { Self.statistics(from: metadata) }
+
+    private static func statistics(from metadata: CheckpointMetadata) -> NormalizationStatistics? {
+        guard let mean = metadata.featureSettings["mean"],
+              let deviation = metadata.featureSettings["standardDeviation"] else { return nil }
+        return NormalizationStatistics(mean: Float(mean), standardDeviation: Float(deviation))
+    }
+
+    /// Class names forgotten by earlier unlearning requests, oldest first.
+    public var forgottenClasses: [String] {
+        get {
+            metadata.additional[Key.forgottenClasses]
+                .flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+        }
+        set {
+            metadata.additional[Key.forgottenClasses] =
+                String(decoding: try! JSONEncoder().encode(newValue), as: UTF8.self)
+        }
+    }
+
+    /// Checks that `data` has this model's classes (same names, same order) and feature settings.
+    ///
+    /// - Throws: ``ExperimentError/classMismatch(checkpoint:checkpointClasses:dataClasses:)`` or
+    ///   ``ExperimentError/featureSettingsMismatch(checkpoint:differences:)``, naming `file`.
+    public func checkCompatible(with data: PreparedData, file: String) throws {
+        guard data.classes == classNames else {
+            throw ExperimentError.classMismatch(checkpoint: file, checkpointClasses: classNames, dataClasses: data.classes)
+        }
+        let ours = Self.featureSettings(settings ?? .vggish, nil)
+        let theirs = Self.featureSettings(data.train.features.settings, nil)
+        let differences = ours.keys.sorted().filter { ours[$0] != theirs[$0] }
+            .map { "\($0): model \(Self.format(ours[$0]!)), data \(Self.format(theirs[$0]!))" }
+        guard differences.isEmpty else {
+            throw ExperimentError.featureSettingsMismatch(checkpoint: file, differences: differences)
+        }
+    }
+
+    /// The settings as the name → number map of ``CheckpointMetadata/featureSettings``.
+    static func featureSettings(_ settings: LogMelSettings, _ statistics: NormalizationStatistics?) -> [String: Double] {
+        var values: [String: Double] = [
+            "sampleRate": Double(settings.sampleRate), "exampleLength": Double(settings.exampleLength),
+            "windowLength": Double(settings.windowLength), "hopLength": Double(settings.hopLength),
+            "fftLength": Double(settings.fftLength), "melBandCount": Double(settings.melBandCount),
+            "lowestFrequency": settings.lowestFrequency, "highestFrequency": settings.highestFrequency,
+            "logOffset": settings.logOffset,
+        ]
+        if let statistics {
+            values["mean"] = Double(statistics.mean)
+            values["standardDeviation"] = Double(statistics.standardDeviation)
+        }
+        return values
+    }
+
+    private static func format(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}

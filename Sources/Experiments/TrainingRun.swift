@@ -1,0 +1,53 @@
+import Datasets
+import Foundation
+import Models
+import NeuralNetworks
+import Tensors
+import Training
+
+/// The result of ``trainModel(_:on:configuration:checkpoint:resume:observe:)``.
+public struct TrainingOutcome {
+    /// The model with the weights of its best epoch, and its metadata.
+    public var trained: TrainedModel
+    public var result: TrainingResult
+    /// Wall time of the training epochs run by this call.
+    public var seconds: Double
+}
+
+/// Trains a fresh `architecture` on `data`'s training split with `configuration` (the model's initial
+/// weights are drawn from `configuration.seed` too, so one seed fixes the whole run).
+///
+/// With `checkpoint`, every epoch is written there atomically with the optimizer's state in a sidecar
+/// (``Trainer/trainingStateURL(forCheckpoint:)``), and `resume` continues an interrupted run from them,
+/// ending bit-identical to an uninterrupted run. When training finishes, the best epoch's model is
+/// written there with its provenance (``TrainedModel``) and the sidecar is removed: a finished run is
+/// not resumed (its file no longer holds the last epoch, so continuing would not be exact).
+///
+/// - Parameter observe: called with the trainer before training starts, to attach progress callbacks.
+/// - Throws: ``TrainingError`` (NaN loss, bad features, a checkpoint that cannot resume),
+///   ``CheckpointError`` for checkpoint I/O.
+public func trainModel(_ architecture: Architecture, on data: PreparedData, configuration: TrainingConfiguration,
+                       checkpoint: URL? = nil, resume: Bool = false,
+                       observe: (Trainer) -> Void = { _ in }) throws -> TrainingOutcome {
+    let settings = data.train.features.settings
+    var generator = SplitMix64(seed: configuration.seed)
+    let model = architecture.makeModel(classCount: data.classes.count,
+                                       inputSize: (settings.melBandCount, settings.frameCount), using: &generator)
+    let trainer = Trainer(model: model, features: data.train.features, labels: data.train.labels,
+                          configuration: configuration, checkpointURL: checkpoint)
+    var trained = TrainedModel(model: model, architecture: architecture, data: data, statistics: trainer.statistics,
+                               seed: configuration.seed)
+    trainer.checkpointMetadata = trained.metadata
+    if resume, let checkpoint { try trainer.resume(from: checkpoint) }
+    observe(trainer)
+    let start = Date()
+    let result = try trainer.train()
+    let seconds = Date().timeIntervalSince(start)
+    trained.metadata.additional["best_epoch"] = String(result.bestEpoch)
+    trained.metadata.additional[Trainer.MetadataKey.epoch] = String(trainer.completedEpochs)
+    if let checkpoint {
+        try trained.save(to: checkpoint)
+        try? FileManager.default.removeItem(at: Trainer.trainingStateURL(forCheckpoint: checkpoint))
+    }
+    return TrainingOutcome(trained: trained, result: result, seconds: seconds)
+}

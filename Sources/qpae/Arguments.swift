@@ -1,0 +1,78 @@
+import ArgumentParser
+import Datasets
+import Experiments
+import Foundation
+import Models
+
+extension DatasetLayout: ExpressibleByArgument {}
+extension ClassKind: ExpressibleByArgument {}
+extension Architecture: ExpressibleByArgument {}
+
+/// Where the data is and how to read it; shared by every command that reads a dataset.
+struct DataOptions: ParsableArguments {
+    @Option(help: ArgumentHelp(
+        "The dataset root: a folder in one of the layouts (e.g. ../shared/data/fsdd, which holds recordings/).",
+        discussion: "Without it: the built-in synthetic corpus (speakers; accents with --layout accent).",
+        valueName: "path"))
+    var data: String?
+
+    @Option(help: ArgumentHelp("The folder layout: \(DatasetLayout.allCases.map(\.rawValue).joined(separator: ", ")). Detected when omitted.",
+                               valueName: "layout"))
+    var layout: DatasetLayout?
+
+    @Option(help: ArgumentHelp("What the classes are: \(ClassKind.allCases.map(\.rawValue).joined(separator: ", ")). Default: speaker (accent for the accent layout).",
+                               valueName: "kind"))
+    var classes: ClassKind?
+
+    @Option(help: ArgumentHelp("Share of each class's recordings held out for testing when the dataset has no official split (FSDD and Speech Commands have one).",
+                               valueName: "fraction"))
+    var testFraction: Double = 0.2
+
+    @OptionGroup var cache: CacheOption
+
+    var dataURL: URL? { data.map { URL(fileURLWithPath: $0) } }
+
+    /// The request for these options; without `split`, the official split where the layout has one,
+    /// else stratified with `--test-fraction` and `seed`.
+    func request(seed: UInt64, split: SplitMethod? = nil) -> DataRequest {
+        DataRequest(path: dataURL, layout: layout, classKind: classes, split: split, testFraction: testFraction,
+                    seed: seed, featureCache: cache.url, showsProgress: true)
+    }
+
+    func validate() throws {
+        guard testFraction > 0, testFraction < 1 else {
+            throw ValidationError("--test-fraction \(testFraction) must lie between 0 and 1 (e.g. 0.2)")
+        }
+    }
+}
+
+/// Where extracted features are kept between runs.
+struct CacheOption: ParsableArguments {
+    @Option(name: .customLong("cache"), help: ArgumentHelp(
+        "Folder for cached features (default: $QPAE_CACHE/features, else ~/.cache/qpaudioeraser/features).",
+        valueName: "folder"))
+    var path: String?
+
+    var url: URL? { path.map { URL(fileURLWithPath: $0) } }
+}
+
+/// Where reports go; shared by the commands that evaluate.
+struct ReportOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Also write the evaluation as JSON (configuration, seed, version, dataset fingerprint, timings).",
+                               valueName: "file"))
+    var json: String?
+
+    @Option(help: ArgumentHelp("Also write the evaluation as a Markdown page.", valueName: "file"))
+    var markdown: String?
+
+    func write(_ report: EvaluationReport) throws {
+        if let json {
+            try report.write(json: URL(fileURLWithPath: json))
+            print("JSON report: \(json)")
+        }
+        if let markdown {
+            try report.write(markdown: URL(fileURLWithPath: markdown))
+            print("Markdown report: \(markdown)")
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import ArgumentParser
+import Datasets
+import Experiments
+import Foundation
+
+struct DataCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "data",
+        abstract: "Make the built-in synthetic corpus, or look at a dataset folder.",
+        subcommands: [Synth.self, Info.self])
+
+    struct Synth: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Make the built-in synthetic corpus with espeak-ng (speakers saying digits; accents reading English).",
+            discussion: """
+            Written once into the cache ($QPAE_CACHE/synthetic, else ~/.cache/qpaudioeraser/synthetic) or \
+            --out; the same seed gives the same files. Commands without --data use it.
+            """)
+
+        @Option(help: ArgumentHelp("Folder to write it to, instead of the cache.", valueName: "folder"))
+        var out: String?
+
+        @Option(help: "Seeds the voices' pitches and speeds.")
+        var seed: UInt64 = 0
+
+        func run() throws {
+            let folder = out.map { URL(fileURLWithPath: $0) } ?? SyntheticCorpus.defaultCacheFolder
+            let start = Date()
+            let root = try SyntheticCorpus.ensure(at: folder, seed: seed)
+            print("Synthetic corpus (seed \(seed)) in \(root.path), ready in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+            print("  speakers: \(root.appendingPathComponent(SyntheticCorpus.speakersFolderName).path)  (AudioMNIST layout)")
+            print("  accents:  \(root.appendingPathComponent(SyntheticCorpus.accentsFolderName).path)  (accent archive layout)")
+        }
+    }
+
+    struct Info: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Show a dataset's layout, classes and split without training.")
+
+        @OptionGroup var dataOptions: DataOptions
+
+        @Option(help: "Seeds the split when the dataset has no official one.")
+        var seed: UInt64 = 0
+
+        func run() throws {
+            let data = try PreparedData(dataOptions.request(seed: seed))
+            print("\(data.root.path): \(data.layout.rawValue) layout, \(data.index.recordings.count) recordings, "
+                  + "fingerprint \(data.fingerprint)")
+            print("\(data.classes.count) \(data.classKind.rawValue) classes: \(data.classes.joined(separator: ", "))")
+            print("split \(data.splitMethod): \(data.train.count) training and \(data.test.count) test examples")
+            for note in data.notes { print("  \(note)") }
+        }
+    }
+}

@@ -1,0 +1,21 @@
+import ArgumentParser
+import Experiments
+
+@main
+struct QPAE: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qpae",
+        abstract: "QPAudioEraser: make a trained voice model forget a speaker or an accent.",
+        discussion: """
+        Start with `qpae demo`: it makes a small synthetic corpus, trains a speaker classifier and \
+        evaluates it, in a few minutes, with no download.
+
+        Your own data: `qpae train --data PATH --out model.safetensors`, then \
+        `qpae evaluate --model model.safetensors --forget CLASS`.
+        Datasets are read in the layouts of AudioMNIST, the Free Spoken Digit Dataset, Speech Commands, \
+        LibriSpeech and the Speech Accent Archive (detected from the folder).
+        """,
+        version: QPAudioEraserVersion.current,
+        subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self]
+    )
+}

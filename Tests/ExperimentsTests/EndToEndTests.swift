@@ -1,0 +1,133 @@
+import Datasets
+import Evaluation
+import Experiments
+import Foundation
+import Testing
+import Training
+
+private func tinyData(classKind: ClassKind? = nil) throws -> PreparedData {
+    try PreparedData(DataRequest(path: TinyCorpus.speakers, classKind: classKind, testFraction: 0.25, seed: 1,
+                                 featureCache: TinyCorpus.featureCache))
+}
+
+private let tinyConfiguration = TrainingConfiguration(epochs: 3, batchSize: 8, learningRate: 3e-3, seed: 2)
+
+@Suite(.serialized) struct EndToEndTests {
+    @Test func preparedDataSplitsByRecordingWithLabelsInClassOrder() throws {
+        let data = try tinyData()
+        #expect(data.layout == .audioMNIST)
+        #expect(data.classes.count == 3)
+        #expect(data.splitMethod == .stratified(testFraction: 0.25, seed: 1))
+        #expect(data.train.count + data.test.count == 36)
+        #expect(data.test.count == 9)                                   // 3 of 12 clips per speaker
+        #expect(Set(data.train.features.recordingIDs).isDisjoint(with: data.test.features.recordingIDs))
+        for (id, label) in zip(data.test.features.recordingIDs, data.test.labels) {
+            let recording = data.index.recordings.first { $0.id == id }!
+            #expect(data.classes[label] == recording.speaker)
+        }
+        #expect(data.fingerprint.count == 16)
+        #expect(try tinyData().fingerprint == data.fingerprint)
+    }
+
+    @Test func trainEvaluateWriteTheReportAndReadItBack() throws {
+        let data = try tinyData()
+        let checkpoint = TinyCorpus.temporaryFile("tiny.safetensors")
+        let outcome = try trainModel(.cnn, on: data, configuration: tinyConfiguration, checkpoint: checkpoint)
+        #expect(outcome.result.history.count == 3)
+
+        // The checkpoint alone rebuilds the model: same class names, statistics and logits.
+        let loaded = try TrainedModel(contentsOf: checkpoint)
+        #expect(loaded.classNames == data.classes)
+        #expect(loaded.statistics == outcome.trained.statistics)
+        #expect(loaded.settings == data.train.features.settings)
+        #expect(loaded.metadata.additional[TrainedModel.Key.split] == data.splitMethod.description)
+        try loaded.checkCompatible(with: data, file: checkpoint.path)
+        let statistics = loaded.statistics!
+        #expect(predictLogits(of: loaded.model, on: data.test.features, normalizedWith: statistics)
+                == predictLogits(of: outcome.trained.model, on: data.test.features, normalizedWith: statistics))
+
+        let evaluation = try evaluateModel(loaded, on: data, forgetClasses: [0], forgetAccuracyBefore: 100, seed: 4)
+        #expect(evaluation.testExampleCount == 9)
+        #expect(evaluation.confusionMatrix.joined().reduce(0, +) == 9)
+        #expect(evaluation.perClass.map(\.exampleCount) == [3, 3, 3])
+        let forget = try #require(evaluation.forget)
+        #expect(forget.forgetClasses == [data.classes[0]])
+        #expect(forget.forgetSampleCount == 3 && forget.retainSampleCount == 6)
+        #expect(forget.falseRejectionRate == forget.retainAccuracy.map { 100 - $0 })
+        #expect(forget.privacyErasureRate != nil || forget.forgetAccuracy == 100)
+        #expect(forget.lossAttack != nil)
+        #expect(forget.entropyAttackMemberRate != nil)
+
+        let report = EvaluationReport(command: "test", configuration: ["epochs": "3"], seed: 4,
+                                      dataset: DatasetSummary(data), model: ModelSummary(loaded, path: checkpoint.path),
+                                      evaluation: evaluation, timings: ["total": 1.5])
+        let json = TinyCorpus.temporaryFile("report.json")
+        try report.write(json: json)
+        #expect(try EvaluationReport(contentsOf: json) == report)
+        #expect(report.dataset.fingerprint == data.fingerprint)
+        #expect(report.software.hasPrefix("QPAudioEraser "))
+        let markdown = report.markdown
+        #expect(markdown.contains("## Forgetting \(data.classes[0])"))
+        #expect(markdown.contains("| FA, forget accuracy ↓"))
+        #expect(markdown.contains("## Confusion matrix"))
+    }
+
+    @Test func classesAreNamedOrIndexed() throws {
+        let classes = ["george", "3", "theo"]
+        #expect(try PreparedData.classIndices(named: ["theo", "george"], in: classes) == [2, 0])
+        #expect(try PreparedData.classIndices(named: ["3"], in: classes) == [1])     // the name wins
+        #expect(try PreparedData.classIndices(named: ["2", "theo"], in: classes) == [2])
+        let error = #expect(throws: ExperimentError.self) { try PreparedData.classIndices(named: ["lucas"], in: classes) }
+        #expect(error == .unknownClass("lucas", available: classes))
+        #expect(error?.description.contains("[george, 3, theo]") == true)
+    }
+
+    @Test func aCheckpointRejectsDataWithOtherClassesOrFeatures() throws {
+        let data = try tinyData()
+        let outcome = try trainModel(.cnn, on: data, configuration: .init(epochs: 1, batchSize: 8, seed: 1))
+        let digits = try tinyData(classKind: .digit)
+        let mismatch = #expect(throws: ExperimentError.self) {
+            try outcome.trained.checkCompatible(with: digits, file: "speakers.safetensors")
+        }
+        #expect(mismatch?.description.contains("speakers.safetensors was trained on the classes") == true)
+        #expect(mismatch?.description.contains("qpae train") == true)
+
+        var other = outcome.trained
+        other.metadata.featureSettings["hopLength"] = 200
+        let settings = #expect(throws: ExperimentError.self) { try other.checkCompatible(with: data, file: "m.safetensors") }
+        #expect(settings?.description.contains("hopLength: model 200, data 160") == true)
+    }
+
+    @Test func aDamagedModelIsReportedNotTrapped() throws {
+        let data = try tinyData()
+        let outcome = try trainModel(.cnn, on: data, configuration: .init(epochs: 1, batchSize: 8, seed: 1))
+        let head = outcome.trained.model.head
+        var bias = head.bias!.value.scalars
+        bias[1] = .nan
+        head.bias!.value = .init(shape: head.bias!.value.shape, scalars: bias)
+        let error = #expect(throws: ExperimentError.self) { try evaluateModel(outcome.trained, on: data) }
+        #expect(error == .nonFiniteOutputs(exampleCount: data.test.count, of: data.test.count))
+    }
+
+    @Test func splitMethodsRoundTripThroughText() {
+        for method: SplitMethod in [.official, .stratified(testFraction: 0.25, seed: 7)] {
+            #expect(SplitMethod(method.description) == method)
+        }
+        #expect(SplitMethod("stratified 0.2") == nil)
+    }
+
+    @Test func demoTrainsEvaluatesAndWritesReports() throws {
+        var demo = Demo(output: TinyCorpus.temporaryFile("demo"))
+        demo.dataPath = TinyCorpus.speakers
+        demo.featureCache = TinyCorpus.featureCache
+        demo.epochs = 2
+        demo.showsProgress = false
+        nonisolated(unsafe) var lines: [String] = []
+        demo.log = { lines.append($0) }
+        let result = try demo.run()
+        #expect(FileManager.default.fileExists(atPath: result.checkpoint.path))
+        #expect(try EvaluationReport(contentsOf: result.jsonReport) == result.report)
+        #expect(try String(contentsOf: result.markdownReport, encoding: .utf8) == result.report.markdown)
+        #expect(lines.contains { $0.contains("| accuracy %") })
+    }
+}
