@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Datasets", targets: ["Datasets"]),
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Training", targets: ["Training"]),
+        .library(name: "Unlearning", targets: ["Unlearning"]),
         .library(name: "Experiments", targets: ["Experiments"]),
         .executable(name: "qpae", targets: ["qpae"]),
         .executable(name: "qpae-benchmark", targets: ["Benchmarks"]),
@@ -71,8 +72,13 @@ let package = Package(
             swiftSettings: vectorizedKernels
         ),
         .target(
+            name: "Unlearning",
+            dependencies: ["Training", "NeuralNetworks", "Datasets", "Tensors"],
+            swiftSettings: vectorizedKernels
+        ),
+        .target(
             name: "Experiments",
-            dependencies: ["Training", "Evaluation", "Models", "Datasets", "NeuralNetworks", "AudioFeatures", "Tensors"],
+            dependencies: ["Unlearning", "Training", "Evaluation", "Models", "Datasets", "NeuralNetworks", "AudioFeatures", "Tensors"],
             swiftSettings: vectorizedKernels
         ),
         .executableTarget(
@@ -81,7 +87,7 @@ let package = Package(
         ),
         .target(
             name: "TestSupport",
-            dependencies: ["Tensors", "NeuralNetworks"]
+            dependencies: ["Tensors", "NeuralNetworks", "Datasets", "AudioFeatures"]
         ),
         .executableTarget(
             name: "Benchmarks",
@@ -104,12 +110,16 @@ let package = Package(
         ),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "Models", "NeuralNetworks", "Datasets", "Tensors"]
+            dependencies: ["Training", "Models", "NeuralNetworks", "Datasets", "Tensors", "TestSupport"]
         ),
         .testTarget(
             name: "EvaluationTests",
             dependencies: ["Evaluation"],
             resources: [.copy("Fixtures")]
+        ),
+        .testTarget(
+            name: "UnlearningTests",
+            dependencies: ["Unlearning", "Models", "Training", "NeuralNetworks", "Datasets", "Tensors", "TestSupport"]
         ),
         .testTarget(
             name: "ExperimentsTests",

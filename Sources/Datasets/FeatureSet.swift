@@ -75,6 +75,15 @@ public struct FeatureSet: Equatable, Sendable {
         recordingIDs.indices.filter { recordingIDs[$0] == id }
     }
 
+    /// The examples at `indices`, in that order (with their recording IDs and example indices).
+    public func subset(_ indices: [Int]) -> FeatureSet {
+        var selected = [Float]()
+        selected.reserveCapacity(indices.count * featureCount)
+        for index in indices { selected += features(at: index) }
+        return FeatureSet(settings: settings, values: selected, recordingIDs: indices.map { recordingIDs[$0] },
+                          exampleIndices: indices.map { exampleIndices[$0] })
+    }
+
     /// One scalar mean and standard deviation over every value (SPEC §5), for normalising inputs.
     public func normalizationStatistics() -> NormalizationStatistics {
         NormalizationStatistics(of: values)

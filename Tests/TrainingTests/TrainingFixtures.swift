@@ -4,26 +4,11 @@ import Foundation
 import Models
 import NeuralNetworks
 import Tensors
+import TestSupport
 
-/// Three separable classes of 1×64×20 features: class `c` raises mel bands `c·22 ..< c·22 + 22` by 2 on
-/// top of unit Gaussian noise, 20 examples per class, interleaved by label.
+/// Three separable classes, 20 examples each (see ``separableFeatures(classCount:examplesPerClass:seed:)``).
 func syntheticSet(seed: UInt64 = 11) -> (features: FeatureSet, labels: [Int]) {
-    let settings = LogMelSettings(exampleLength: 3_520)          // 20 frames of hop 160 → 64 × 20
-    var generator = SplitMix64(seed: seed)
-    var values: [Float] = [], labels: [Int] = []
-    for example in 0..<60 {
-        let label = example % 3
-        labels.append(label)
-        for band in 0..<settings.melBandCount {
-            let raised = band / 22 == label
-            for _ in 0..<settings.frameCount {
-                values.append(generator.nextStandardNormal() + (raised ? 2 : 0))
-            }
-        }
-    }
-    let set = FeatureSet(settings: settings, values: values, recordingIDs: (0..<60).map { "clip\($0)" },
-                         exampleIndices: Array(repeating: 0, count: 60))
-    return (set, labels)
+    separableFeatures(classCount: 3, examplesPerClass: 20, seed: seed)
 }
 
 func makeModel(seed: UInt64 = 3) -> any Classifier {

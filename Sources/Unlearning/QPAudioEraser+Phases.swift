@@ -1,0 +1,73 @@
+import Foundation
+import NeuralNetworks
+import Tensors
+
+/// The four phases as plain functions, each testable on its own.
+extension QPAudioEraser {
+    /// Phase 1: `W[f,:] ← s·cos φ·W[f,:]`, `b[f] ← cos φ·b[f]` for every `f` in `classes`; nothing else changes.
+    public static func interfere(head: Linear, classes: [Int], phase: Double, weightScale: Double) {
+        let rowScale = Float(weightScale * cos(phase)), biasScale = Float(cos(phase))
+        let width = head.inputCount
+        var weights = head.weight.value.scalars
+        for f in classes {
+            for column in 0 ..< width { weights[f * width + column] *= rowScale }
+        }
+        head.weight.value = Tensor(shape: head.weight.shape, scalars: weights)
+        if let bias = head.bias {
+            var values = bias.value.scalars
+            for f in classes { values[f] *= biasScale }
+            bias.value = Tensor(shape: bias.shape, scalars: values)
+        }
+    }
+
+    /// Phase 2: the target distribution (length `K`) every forget example of `task` is trained towards.
+    public static func superpositionTargets(for task: UnlearningTask, target: ForgetTarget) -> [Float] {
+        let k = task.classCount
+        switch target {
+        case .uniform:
+            return [Float](repeating: 1 / Float(k), count: k)
+        case .retainedUniform:
+            let retained = Set(task.retainedClasses)
+            return (0 ..< k).map { retained.contains($0) ? 1 / Float(retained.count) : 0 }
+        }
+    }
+
+    /// Phase 3's loss, the batch mean of `CE(p, t) − λ·m·H(p)` with `p = softmax(logits)`, `t` the
+    /// target rows, and `m` = 1 for forget examples, 0 for retain examples.
+    ///
+    /// - Parameters: `logits` and `targets` are `[B, K]`; `forgetMask` has `B` entries of 0 or 1.
+    public static func uncertaintyLoss(logits: Tensor, targets: Tensor, forgetMask: [Float], lambda: Float) -> Tensor {
+        checkPrecondition(forgetMask.count == logits.shape[0],
+                          "uncertaintyLoss: \(forgetMask.count) mask entries for \(logits.shape[0]) examples")
+        let crossEntropies = crossEntropy(logits: logits, targetDistributions: targets, reduction: .none)
+        guard lambda != 0, forgetMask.contains(where: { $0 != 0 }) else { return crossEntropies.mean() }
+        let entropies = entropy(logits: logits, reduction: .none)
+        let mask = Tensor(shape: [forgetMask.count], scalars: forgetMask)
+        return (crossEntropies - lambda * mask * entropies).mean()
+    }
+
+    /// Phase 4's matrix `M` (`K × K`, row-major): the identity with `M[f,j] = M[j,f] = ε` for every
+    /// forget class `f` and every partner `j` (the retained classes).
+    public static func mixingMatrix(classCount k: Int, forgetClasses: [Int], partners: [Int], epsilon: Float) -> [Float] {
+        var matrix = [Float](repeating: 0, count: k * k)
+        for i in 0 ..< k { matrix[i * k + i] = 1 }
+        for f in forgetClasses {
+            for j in partners where j != f {
+                matrix[f * k + j] = epsilon
+                matrix[j * k + f] = epsilon
+            }
+        }
+        return matrix
+    }
+
+    /// Phase 4: `W ← M·W` (and `b ← M·b` when `mixesBias`).
+    public static func entangle(head: Linear, matrix: [Float], mixesBias: Bool) {
+        let k = head.outputCount
+        checkPrecondition(matrix.count == k * k, "entangle: a \(matrix.count)-entry matrix for \(k) classes")
+        let m = Tensor(shape: [k, k], scalars: matrix)
+        head.weight.value = withoutGradients { m.matmul(head.weight.value) }
+        if mixesBias, let bias = head.bias {
+            bias.value = withoutGradients { m.matmul(bias.value.reshaped(to: [k, 1])).reshaped(to: [k]) }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+import Foundation
+
+/// An erasure request that cannot be carried out, or a run that went wrong, with the fix.
+public enum UnlearningError: Error, Equatable, Sendable {
+    case noForgetClass
+    case classOutOfRange(Int, classCount: Int)
+    /// The class was forgotten by an earlier request.
+    case alreadyForgotten(String)
+    /// The request (with earlier ones) would leave no class to recognise.
+    case forgetsEveryClass(classCount: Int)
+    /// A forget class has no training examples to unlearn from.
+    case noTrainingExamples(className: String)
+    /// Examples of a class forgotten earlier were passed in, though that data must stay deleted.
+    case deletedDataPresent(className: String)
+    /// A loss became NaN or infinite; the model holds the parameters from before that step.
+    case nonFiniteLoss(phase: String, epoch: Int, step: Int)
+}
+
+extension UnlearningError: CustomStringConvertible, LocalizedError {
+    public var description: String {
+        switch self {
+        case .noForgetClass:
+            "no class to forget was named: give at least one --forget CLASS"
+        case let .classOutOfRange(index, count):
+            "class index \(index) is outside the model's \(count) classes (0…\(count - 1))"
+        case let .alreadyForgotten(name):
+            "class '\(name)' was already forgotten by an earlier request; its data is deleted, so there is "
+                + "nothing left to unlearn (`qpae evaluate --forget \(name)` re-tests it)"
+        case let .forgetsEveryClass(count):
+            "this request would leave none of the \(count) classes to recognise: forget fewer classes, or "
+                + "delete the model instead"
+        case let .noTrainingExamples(name):
+            "class '\(name)' has no training examples in the data, so there is nothing to unlearn from: "
+                + "check --data and the class name"
+        case let .deletedDataPresent(name):
+            "examples of '\(name)', forgotten by an earlier request, were passed in: that data was deleted "
+                + "to honour the request and must not be used again"
+        case let .nonFiniteLoss(phase, epoch, step):
+            "the \(phase) loss became NaN or infinite at epoch \(epoch), step \(step): try a lower learning "
+                + "rate (--learning-rate) or a smaller --lambda"
+        }
+    }
+
+    public var errorDescription: String? { description }
+}

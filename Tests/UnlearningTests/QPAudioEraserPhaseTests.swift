@@ -1,0 +1,108 @@
+import Datasets
+import Foundation
+import NeuralNetworks
+import Tensors
+import Testing
+import TestSupport
+@testable import Unlearning
+
+private func task(classCount: Int = 3, forget: [Int], earlier: [Int] = [], seed: UInt64 = 1) throws -> UnlearningTask {
+    let (features, labels) = separableFeatures(classCount: classCount, examplesPerClass: 4)
+    let kept = labels.indices.filter { !earlier.contains(labels[$0]) }
+    return try UnlearningTask(classNames: (0 ..< classCount).map { "speaker\($0)" }, forgetClasses: forget,
+                              previouslyForgottenClasses: earlier, features: features.subset(kept), labels: kept.map { labels[$0] },
+                              statistics: NormalizationStatistics(mean: 0, standardDeviation: 1), seed: seed)
+}
+
+@Suite struct QPAudioEraserPhaseTests {
+    /// A square head, so that scaling the column of class 2 (the authors' bug) and scaling its row differ.
+    @Test func phase1ScalesTheForgetRowAndBiasOnly() {
+        var generator = SplitMix64(seed: 4)
+        let head = Linear(inputCount: 4, outputCount: 4, using: &generator)
+        let (w, b) = (head.weight.value.scalars, head.bias!.value.scalars)
+        QPAudioEraser.interfere(head: head, classes: [2], phase: .pi, weightScale: 1 / 2.0.squareRoot())
+        let (w2, b2) = (head.weight.value.scalars, head.bias!.value.scalars)
+        for row in 0 ..< 4 {
+            for column in 0 ..< 4 {
+                let expected = row == 2 ? w[row * 4 + column] * Float(-1 / 2.0.squareRoot()) : w[row * 4 + column]
+                #expect(abs(w2[row * 4 + column] - expected) <= 1e-7, "W[\(row),\(column)]")
+            }
+        }
+        #expect(w2[0 * 4 + 2] == w[0 * 4 + 2] && w2[3 * 4 + 2] == w[3 * 4 + 2])   // column 2 elsewhere untouched
+        #expect(b2 == [b[0], b[1], -b[2], b[3]])
+    }
+
+    @Test func phase2TargetsAreUniformOrSpreadOverRetainedClasses() throws {
+        let single = try task(classCount: 4, forget: [1])
+        #expect(QPAudioEraser.superpositionTargets(for: single, target: .uniform) == [0.25, 0.25, 0.25, 0.25])
+        let third: Float = 1 / 3
+        #expect(QPAudioEraser.superpositionTargets(for: single, target: .retainedUniform) == [third, 0, third, third])
+        let second = try task(classCount: 4, forget: [1], earlier: [3])
+        #expect(QPAudioEraser.superpositionTargets(for: second, target: .retainedUniform) == [0.5, 0, 0.5, 0])
+    }
+
+    /// Two examples, K = 3: a retain example (label 0, logits 2, 0, 0) and a forget example (logits
+    /// 1, 0.5, −1, uniform target), λ = 1. By hand: CE₀ = log(1 + 2e⁻²) = 0.239545, CE₁ = 1.388290,
+    /// H₁ = 0.884452, L = (CE₀ + CE₁ − H₁)/2 = 0.371692; ∂L/∂z = [(p − t) + λ·m·p ⊙ (log p + H)] / B.
+    @Test func phase3LossAndGradientMatchHandWorkedValues() {
+        let logits = Tensor(shape: [2, 3], scalars: [2, 0, 0, 1, 0.5, -1])
+        let targets = Tensor(shape: [2, 3], scalars: [1, 0, 0, 1 / 3, 1 / 3, 1 / 3])
+        let (loss, gradients) = valueWithGradient(at: [logits]) { p in
+            QPAudioEraser.uncertaintyLoss(logits: p[0], targets: targets, forgetMask: [0, 1], lambda: 1)
+        }
+        #expect(abs(loss.item - 0.3716916) < 1e-6)
+        let expected: [Float] = [-0.10650698, 0.05325349, 0.05325349, 0.21496284, -0.02224853, -0.19271431]
+        for (actual, value) in zip(gradients[0].scalars, expected) { #expect(abs(actual - value) < 1e-6) }
+        // And against finite differences.
+        let check = checkGradients(at: [logits]) { p in
+            QPAudioEraser.uncertaintyLoss(logits: p[0], targets: targets, forgetMask: [0, 1], lambda: 1)
+        }
+        #expect(check.passed, "\(check)")
+    }
+
+    /// The sign trap of the authors' code (`+λH` in one script): a descent step must raise the entropy
+    /// of the forget prediction, and the uniform prediction is a stationary point.
+    @Test func minimisingPhase3RaisesTheForgetEntropy() {
+        let logits = Tensor(shape: [1, 3], scalars: [3, 0.2, -1])
+        let target = Tensor(shape: [1, 3], scalars: [1 / 3, 1 / 3, 1 / 3])
+        let entropyBefore = entropy(logits: logits).item
+        let (_, gradients) = valueWithGradient(at: [logits]) { p in
+            QPAudioEraser.uncertaintyLoss(logits: p[0], targets: target, forgetMask: [1], lambda: 1)
+        }
+        let stepped = logits - 0.1 * gradients[0]
+        #expect(entropy(logits: stepped).item > entropyBefore)
+
+        let uniform = Tensor(shape: [1, 3], scalars: [0.7, 0.7, 0.7])
+        let (value, atUniform) = valueWithGradient(at: [uniform]) { p in
+            QPAudioEraser.uncertaintyLoss(logits: p[0], targets: target, forgetMask: [1], lambda: 1)
+        }
+        #expect(abs(value.item) < 1e-6)                       // CE(u, u) − H(u) = log 3 − log 3
+        #expect(atUniform[0].scalars.allSatisfy { abs($0) < 1e-6 })
+    }
+
+    @Test func phase4MatrixForOneAndForTwoForgetClasses() {
+        let one = QPAudioEraser.mixingMatrix(classCount: 4, forgetClasses: [1], partners: [0, 2, 3], epsilon: 0.5)
+        #expect(one == [1, 0.5, 0, 0,
+                        0.5, 1, 0.5, 0.5,
+                        0, 0.5, 1, 0,
+                        0, 0.5, 0, 1])
+        let two = QPAudioEraser.mixingMatrix(classCount: 4, forgetClasses: [1, 3], partners: [0, 2], epsilon: 0.2)
+        #expect(two == [1, 0.2, 0, 0.2,
+                        0.2, 1, 0.2, 0,
+                        0, 0.2, 1, 0.2,
+                        0.2, 0, 0.2, 1])
+    }
+
+    @Test func phase4MultipliesTheHeadWeightByTheMatrix() {
+        var generator = SplitMix64(seed: 9)
+        let head = Linear(inputCount: 2, outputCount: 3, using: &generator)
+        let w = head.weight.value.scalars, b = head.bias!.value.scalars
+        let m = QPAudioEraser.mixingMatrix(classCount: 3, forgetClasses: [0], partners: [1, 2], epsilon: 0.5)
+        QPAudioEraser.entangle(head: head, matrix: m, mixesBias: false)
+        // Row 0 gains ε·(row 1 + row 2); rows 1 and 2 gain ε·row 0.
+        let expected: [Float] = [w[0] + 0.5 * (w[2] + w[4]), w[1] + 0.5 * (w[3] + w[5]),
+                                 w[2] + 0.5 * w[0], w[3] + 0.5 * w[1], w[4] + 0.5 * w[0], w[5] + 0.5 * w[1]]
+        for (actual, value) in zip(head.weight.value.scalars, expected) { #expect(abs(actual - value) < 1e-6) }
+        #expect(head.bias!.value.scalars == b)
+    }
+}
