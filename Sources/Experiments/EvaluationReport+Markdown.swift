@@ -1,11 +1,14 @@
 import Evaluation
 import Foundation
+import Unlearning
 
 extension EvaluationReport {
     /// The report as a Markdown page: a headline table, the unlearning metrics when forget classes were
     /// named (beside the "before" model's when given), accuracy per class and the confusion matrix.
     public var markdown: String {
-        var text = "# Evaluation of \(model.architecture) on \(dataset.layout) (\(dataset.classKind), \(dataset.classes.count) classes)\n\n"
+        let subject = "\(model.architecture) on \(dataset.layout) (\(dataset.classKind), \(dataset.classes.count) classes)"
+        var text = unlearning.map { "# Forgetting \($0.request.joined(separator: ", ")) with \($0.run.method): \(subject)\n\n" }
+            ?? "# Evaluation of \(subject)\n\n"
         text += "- model: `\(model.path ?? "in memory")`, \(model.parameterCount) parameters"
             + (model.trainingSeed.map { ", trained with seed \($0)" } ?? "")
             + (model.forgottenClasses.isEmpty ? "" : ", has forgotten \(model.forgottenClasses.joined(separator: ", "))") + "\n"
@@ -15,8 +18,18 @@ extension EvaluationReport {
         text += evaluation.summaryTable(before: before).rendered + "\n"
         if let forget = evaluation.forget {
             text += "## Forgetting \(forget.forgetClasses.joined(separator: ", "))\n\n"
-            text += ForgetEvaluation.table(before: before?.forget, after: forget).rendered + "\n"
+            text += ForgetEvaluation.table(before: before?.forget, after: forget, unlearning: unlearning?.run).rendered + "\n"
             if let note = forget.privacyErasureRateNote { text += "PER: \(note).\n\n" }
+            if !forget.earlierForgotten.isEmpty {
+                text += "Re-test of the classes forgotten by earlier requests (accuracy %, should stay 0): "
+                    + forget.earlierForgotten.map { "\($0.name) \(MarkdownTable.percent($0.accuracy))" }
+                    .joined(separator: ", ") + "\n\n"
+            }
+        }
+        if let run = unlearning?.run {
+            text += "## What \(run.method) did\n\n" + run.phaseTable.rendered + "\n"
+            text += "Settings: " + run.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                .joined(separator: ", ") + ".\n\n"
         }
         text += "## Accuracy per class\n\n" + evaluation.perClassTable(before: before).rendered + "\n"
         text += "## Confusion matrix (rows: true class, columns: predicted)\n\n" + evaluation.confusionTable.rendered
@@ -59,7 +72,9 @@ extension ModelEvaluation {
 extension ForgetEvaluation {
     /// The unlearning metrics, one row each, with an arrow saying which direction is better; a "before"
     /// column when the model before unlearning was evaluated too.
-    public static func table(before: ForgetEvaluation?, after: ForgetEvaluation) -> MarkdownTable {
+    /// With `unlearning`, a last row gives the method's wall time.
+    public static func table(before: ForgetEvaluation?, after: ForgetEvaluation,
+                             unlearning: UnlearningRun? = nil) -> MarkdownTable {
         let metrics: [(String, (ForgetEvaluation) -> String)] = [
             ("FA, forget accuracy ↓", { MarkdownTable.percent($0.forgetAccuracy) }),
             ("RA, retain accuracy ↑", { MarkdownTable.percent($0.retainAccuracy) }),
@@ -73,8 +88,21 @@ extension ForgetEvaluation {
             ("MIA entropy attack, % called members", { MarkdownTable.percent($0.entropyAttackMemberRate) }),
             ("forget-class verification EER ↑", { MarkdownTable.percent($0.forgetVerificationEER) }),
         ]
-        let rows = metrics.map { name, value in [name] + (before.map { [value($0)] } ?? []) + [value(after)] }
+        var rows = metrics.map { name, value in [name] + (before.map { [value($0)] } ?? []) + [value(after)] }
+        if let unlearning {
+            rows.append(["time of unlearning (s)"] + (before == nil ? [] : [""]) + [String(format: "%.2f", unlearning.seconds)])
+        }
         let header = ["metric (%)"] + (before == nil ? ["value"] : ["before", "after"])
         return MarkdownTable(header: header, rows: rows, rightAligned: Set(1 ..< header.count))
+    }
+}
+
+extension UnlearningRun {
+    /// Each phase, whether it ran, and its wall time.
+    public var phaseTable: MarkdownTable {
+        MarkdownTable(header: ["phase", "ran", "seconds"],
+                      rows: phases.map { [$0.name, $0.ran ? "yes" : "switched off", String(format: "%.2f", $0.seconds)] }
+                          + [["total", "", String(format: "%.2f", seconds)]],
+                      rightAligned: [2])
     }
 }

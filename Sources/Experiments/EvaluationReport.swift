@@ -1,6 +1,7 @@
 import Datasets
 import Evaluation
 import Foundation
+import Unlearning
 
 /// The version written into every report and checkpoint made by this build.
 public enum QPAudioEraserVersion {
@@ -54,6 +55,25 @@ public struct ModelSummary: Codable, Sendable, Equatable {
     }
 }
 
+/// What an erasure request did, for the report of `qpae forget`.
+public struct UnlearningSummary: Codable, Sendable, Equatable {
+    /// The classes of this request.
+    public var request: [String]
+    /// Classes forgotten by earlier requests (re-tested, their data unused).
+    public var earlierForgotten: [String]
+    /// The method, its settings, its phases and their times.
+    public var run: UnlearningRun
+    /// Where the new checkpoint was written.
+    public var output: String?
+
+    public init(_ outcome: ForgetOutcome, output: String?) {
+        request = outcome.requestClasses
+        earlierForgotten = outcome.earlierForgottenClasses
+        run = outcome.run
+        self.output = output
+    }
+}
+
 /// One evaluation as a file: the results with the full configuration, seed, software version, dataset
 /// fingerprint and timings, as JSON (``write(json:)``) or Markdown (``markdown``).
 public struct EvaluationReport: Codable, Sendable, Equatable {
@@ -69,13 +89,15 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public var model: ModelSummary
     /// The stated "before" model's evaluation, when one was given.
     public var before: ModelEvaluation?
+    /// For `qpae forget`: the request and the method's run.
+    public var unlearning: UnlearningSummary?
     public var evaluation: ModelEvaluation
     /// Seconds per stage (`features`, `evaluation`, `training`, `total`, …).
     public var timings: [String: Double]
 
     public init(command: String, configuration: [String: String], seed: UInt64, dataset: DatasetSummary,
-                model: ModelSummary, before: ModelEvaluation? = nil, evaluation: ModelEvaluation,
-                timings: [String: Double], createdAt: Date = Date()) {
+                model: ModelSummary, before: ModelEvaluation? = nil, unlearning: UnlearningSummary? = nil,
+                evaluation: ModelEvaluation, timings: [String: Double], createdAt: Date = Date()) {
         self.createdAt = ISO8601DateFormatter().string(from: createdAt)
         self.command = command
         self.configuration = configuration
@@ -83,6 +105,7 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         self.dataset = dataset
         self.model = model
         self.before = before
+        self.unlearning = unlearning
         self.evaluation = evaluation
         self.timings = timings
     }

@@ -39,6 +39,10 @@ public struct ForgetEvaluation: Codable, Sendable, Equatable {
     /// EER of verifying the forget classes' speakers (claims of a forget class only); about 50% or more
     /// once they are forgotten.
     public var forgetVerificationEER: Double?
+    /// The re-test of classes forgotten by earlier requests: accuracy on each one's test examples
+    /// (later updates can revive an earlier speaker). Those classes count neither as forget nor as
+    /// retain classes in the metrics above.
+    public var earlierForgotten: [ClassAccuracy]
     /// MIA (a): loss-based logistic regression, forget-class training vs test examples, 10-fold CV.
     public var lossAttack: MembershipInferenceResult?
     /// MIA (b): the entropy attack of the synaptic-dampening paper (fitted on retain-class training
@@ -71,11 +75,14 @@ public struct ModelEvaluation: Codable, Sendable, Equatable {
 /// including both membership-inference attacks (which need the training split's outputs too).
 ///
 /// - Parameters:
+///   - earlierForgottenClasses: classes forgotten by earlier requests; left out of the unlearning
+///     metrics (neither forget nor retain) and re-tested one by one.
 ///   - forgetAccuracyBefore: FA of the model before unlearning, for PER.
 ///   - seed: seeds the attacks' balancing and cross-validation folds.
 /// - Throws: ``ExperimentError/nonFiniteOutputs(exampleCount:of:)`` when the model outputs NaN or ±∞.
 public func evaluateModel(_ trained: TrainedModel, on data: PreparedData, forgetClasses: [Int] = [],
-                          forgetAccuracyBefore: Double? = nil, seed: UInt64 = 0) throws -> ModelEvaluation {
+                          earlierForgottenClasses: [Int] = [], forgetAccuracyBefore: Double? = nil,
+                          seed: UInt64 = 0) throws -> ModelEvaluation {
     let start = Date()
     let test = try predictions(of: trained, on: data.test)
     let matrix = test.confusionMatrix()
@@ -89,8 +96,11 @@ public func evaluateModel(_ trained: TrainedModel, on data: PreparedData, forget
         confusionMatrix: matrix.counts, verificationEER: verificationEqualErrorRate(test), forget: nil, seconds: 0)
     if !forgetClasses.isEmpty {
         let train = try predictions(of: trained, on: data.train)
-        evaluation.forget = forgetEvaluation(test: test, train: train, matrix: matrix, forgetClasses: forgetClasses,
+        let earlier = Set(earlierForgottenClasses)
+        evaluation.forget = forgetEvaluation(test: test.subset(excludingClasses: earlier),
+                                             train: train.subset(excludingClasses: earlier), forgetClasses: forgetClasses,
                                              classNames: trained.classNames, before: forgetAccuracyBefore, seed: seed)
+        evaluation.forget?.earlierForgotten = earlierForgottenClasses.sorted().map { perClass[$0] }
     }
     evaluation.seconds = Date().timeIntervalSince(start)
     return evaluation
@@ -107,10 +117,10 @@ func predictions(of trained: TrainedModel, on examples: LabelledExamples) throws
                        recordingIDs: examples.features.recordingIDs)
 }
 
-private func forgetEvaluation(test: Predictions, train: Predictions, matrix: ConfusionMatrix, forgetClasses: [Int],
+private func forgetEvaluation(test: Predictions, train: Predictions, forgetClasses: [Int],
                               classNames: [String], before: Double?, seed: UInt64) -> ForgetEvaluation {
     let forget = Set(forgetClasses)
-    let metrics = UnlearningMetrics(confusionMatrix: matrix, forgetClasses: forget,
+    let metrics = UnlearningMetrics(confusionMatrix: test.confusionMatrix(), forgetClasses: forget,
                                     forgetTrueClassProbabilities: test.trueClassProbabilities(forgetClasses: forget))
     var result = ForgetEvaluation(
         forgetClasses: forgetClasses.map { classNames[$0] }, forgetSampleCount: metrics.forgetSampleCount,
@@ -120,7 +130,7 @@ private func forgetEvaluation(test: Predictions, train: Predictions, matrix: Con
         forgetRejectionRate: metrics.forgetRejectionRate, erasureRetentionBalance: metrics.erasureRetentionBalance,
         forgetAccuracyBefore: before, privacyErasureRate: nil, privacyErasureRateNote: nil,
         forgetVerificationEER: verificationEqualErrorRate(test, claimedClasses: forget),
-        lossAttack: nil, entropyAttackMemberRate: nil)
+        earlierForgotten: [], lossAttack: nil, entropyAttackMemberRate: nil)
     if let before {
         result.privacyErasureRate = metrics.privacyErasureRate(forgetAccuracyBefore: before)
         if result.privacyErasureRate == nil {

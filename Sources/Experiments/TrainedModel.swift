@@ -18,6 +18,7 @@ import Tensors
 /// | `dataset_layout`, `class_kind`, `split` | how it was read and split (``SplitMethod``) |
 /// | `dataset_fingerprint`    | ``DatasetIndex/fingerprint`` of the data               |
 /// | `forgotten_classes`      | JSON array of class names forgotten so far (unlearning) |
+/// | `unlearning_history`     | JSON array of ``UnlearningRecord``: each request's classes, method, settings, seed, time |
 public struct TrainedModel {
     public let model: any Classifier
     public let architecture: Architecture
@@ -30,6 +31,7 @@ public struct TrainedModel {
         public static let split = "split"
         public static let datasetFingerprint = "dataset_fingerprint"
         public static let forgottenClasses = "forgotten_classes"
+        public static let unlearningHistory = "unlearning_history"
     }
 
     /// Wraps a model trained on `data`, recording `statistics` and the data's provenance.

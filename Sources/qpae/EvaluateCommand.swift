@@ -13,7 +13,8 @@ struct EvaluateCommand: ParsableCommand {
         (FA, RA), information leakage (IL), FAR, FRR, ERB, two membership-inference attacks, and the \
         privacy erasure rate (PER) against --before.
 
-        The data, layout, class kind and split default to those recorded in the checkpoint.
+        The data, layout, class kind and split default to those recorded in the checkpoint, and the \
+        classes to treat as forgotten to those the model has forgotten (`qpae forget` records them).
 
         Examples:
           qpae evaluate --model fsdd-cnn.safetensors
@@ -43,9 +44,10 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let start = Date()
         let trained = try TrainedModel(contentsOf: URL(fileURLWithPath: model))
-        let data = try PreparedData(try dataRequest(for: trained))
+        let data = try PreparedData(try recordedDataRequest(for: trained, file: model, data: data, cache: cache))
         try trained.checkCompatible(with: data, file: model)
-        let forgetClasses = try data.classIndices(named: forget)
+        // A model that forgot classes is re-tested on them unless other classes are named.
+        let forgetClasses = try data.classIndices(named: forget.isEmpty ? trained.forgottenClasses : forget)
         if !forgetClasses.isEmpty, forgetClasses.count == data.classes.count {
             throw ExperimentError.forgetsEveryClass(classCount: data.classes.count)
         }
@@ -68,18 +70,18 @@ struct EvaluateCommand: ParsableCommand {
         print(report.markdown)
         try reports.write(report)
     }
+}
 
-    /// The data as recorded in the checkpoint, with `--data` replacing the folder.
-    private func dataRequest(for trained: TrainedModel) throws -> DataRequest {
-        let recorded = trained.metadata.additional
-        guard let path = data ?? recorded[TrainedModel.Key.datasetPath] else {
-            throw ValidationError("\(model) does not record its dataset: pass --data")
-        }
-        return DataRequest(
-            path: URL(fileURLWithPath: path),
-            layout: recorded[TrainedModel.Key.datasetLayout].flatMap(DatasetLayout.init(rawValue:)),
-            classKind: recorded[TrainedModel.Key.classKind].flatMap(ClassKind.init(rawValue:)),
-            split: recorded[TrainedModel.Key.split].flatMap(SplitMethod.init),
-            settings: trained.settings ?? .vggish, featureCache: cache.url, showsProgress: true)
+/// The data as recorded in the checkpoint `file`, with `data` (a `--data` flag) replacing the folder.
+func recordedDataRequest(for trained: TrainedModel, file: String, data: String?, cache: CacheOption) throws -> DataRequest {
+    let recorded = trained.metadata.additional
+    guard let path = data ?? recorded[TrainedModel.Key.datasetPath] else {
+        throw ValidationError("\(file) does not record its dataset: pass --data")
     }
+    return DataRequest(
+        path: URL(fileURLWithPath: path),
+        layout: recorded[TrainedModel.Key.datasetLayout].flatMap(DatasetLayout.init(rawValue:)),
+        classKind: recorded[TrainedModel.Key.classKind].flatMap(ClassKind.init(rawValue:)),
+        split: recorded[TrainedModel.Key.split].flatMap(SplitMethod.init),
+        settings: trained.settings ?? .vggish, featureCache: cache.url, showsProgress: true)
 }

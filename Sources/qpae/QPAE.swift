@@ -11,11 +11,12 @@ struct QPAE: ParsableCommand {
         evaluates it, in a few minutes, with no download.
 
         Your own data: `qpae train --data PATH --out model.safetensors`, then \
-        `qpae evaluate --model model.safetensors --forget CLASS`.
+        `qpae forget --model model.safetensors --forget CLASS --out forgot.safetensors`, and \
+        `qpae evaluate --model forgot.safetensors --forget CLASS --before model.safetensors`.
         Datasets are read in the layouts of AudioMNIST, the Free Spoken Digit Dataset, Speech Commands, \
         LibriSpeech and the Speech Accent Archive (detected from the folder).
         """,
         version: QPAudioEraserVersion.current,
-        subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self]
+        subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, ForgetCommand.self]
     )
 }

@@ -121,6 +121,7 @@ private let tinyConfiguration = TrainingConfiguration(epochs: 3, batchSize: 8, l
         demo.dataPath = TinyCorpus.speakers
         demo.featureCache = TinyCorpus.featureCache
         demo.epochs = 2
+        demo.unlearning.epochs = 1
         demo.showsProgress = false
         nonisolated(unsafe) var lines: [String] = []
         demo.log = { lines.append($0) }
@@ -129,5 +130,12 @@ private let tinyConfiguration = TrainingConfiguration(epochs: 3, batchSize: 8, l
         #expect(try EvaluationReport(contentsOf: result.jsonReport) == result.report)
         #expect(try String(contentsOf: result.markdownReport, encoding: .utf8) == result.report.markdown)
         #expect(lines.contains { $0.contains("| accuracy %") })
+        let classes = result.report.dataset.classes
+        #expect(result.requests.map { $0.unlearning?.request } == [[classes[0]], [classes[1]]])
+        #expect(result.requests[1].model.forgottenClasses == Array(classes.prefix(2)))
+        #expect(result.requests[1].evaluation.forget?.earlierForgotten.map(\.name) == [classes[0]])
+        #expect(lines.contains { $0.contains("re-test of \(classes[0])") })
+        let second = demo.output.appendingPathComponent("request2.json")
+        #expect(try EvaluationReport(contentsOf: second) == result.requests[1])
     }
 }

@@ -1,0 +1,86 @@
+import Datasets
+import Foundation
+import Training
+import Unlearning
+
+/// One erasure request carried out and measured: the model before and after, and what the method did.
+public struct ForgetOutcome {
+    /// The model after unlearning, with the request added to its metadata (``TrainedModel/forgottenClasses``).
+    public var model: TrainedModel
+    /// The request's classes, by name.
+    public var requestClasses: [String]
+    /// Classes forgotten by earlier requests, by name (their data was not used).
+    public var earlierForgottenClasses: [String]
+    public var before: ModelEvaluation
+    public var after: ModelEvaluation
+    public var run: UnlearningRun
+}
+
+/// Forgets `names` from `trained` with `method`, measuring the model on `data`'s test split before and
+/// after (the "before" model is the one PER is measured against).
+///
+/// The method sees `data`'s training examples minus those of classes `trained` forgot in earlier
+/// requests (that data is deleted). `trained.model` is changed in place; the returned model carries the
+/// updated metadata.
+///
+/// - Throws: ``ExperimentError`` for unknown classes or data that does not fit the model;
+///   ``UnlearningError`` for a request that cannot be carried out (every class, a class forgotten before,
+///   a class without training examples) or a diverging loss.
+public func forgetClasses(_ names: [String], in trained: TrainedModel, data: PreparedData, file: String,
+                          method: any UnlearningMethod, seed: UInt64,
+                          progress: ((TrainingProgress) -> Void)? = nil) throws -> ForgetOutcome {
+    try trained.checkCompatible(with: data, file: file)
+    let request = try data.classIndices(named: names)
+    let earlier = try data.classIndices(named: trained.forgottenClasses)
+    let kept = data.train.indices(excludingClasses: Set(earlier))
+    let task = try UnlearningTask(classNames: data.classes, forgetClasses: request, previouslyForgottenClasses: earlier,
+                                  features: data.train.features.subset(kept), labels: kept.map { data.train.labels[$0] },
+                                  statistics: trained.statistics!, seed: seed)
+    let before = try evaluateModel(trained, on: data, forgetClasses: request, earlierForgottenClasses: earlier, seed: seed)
+    let run = try method.unlearn(trained.model, task: task, progress: progress)
+    var after = trained
+    after.forgottenClasses += request.map { data.classes[$0] }
+    after.appendToHistory(UnlearningRecord(classes: request.map { data.classes[$0] }, method: run.method,
+                                           settings: run.settings, seed: seed, seconds: run.seconds))
+    let evaluation = try evaluateModel(after, on: data, forgetClasses: request, earlierForgottenClasses: earlier,
+                                       forgetAccuracyBefore: before.forget?.forgetAccuracy, seed: seed)
+    return ForgetOutcome(model: after, requestClasses: request.map { data.classes[$0] },
+                         earlierForgottenClasses: earlier.map { data.classes[$0] }, before: before, after: evaluation,
+                         run: run)
+}
+
+/// One past erasure request, as kept in a checkpoint's `unlearning_history`.
+public struct UnlearningRecord: Codable, Sendable, Equatable {
+    public var classes: [String]
+    public var method: String
+    public var settings: [String: String]
+    public var seed: UInt64
+    public var seconds: Double
+    /// ISO 8601, UTC.
+    public var date: String
+
+    public init(classes: [String], method: String, settings: [String: String], seed: UInt64, seconds: Double,
+                date: Date = Date()) {
+        self.classes = classes
+        self.method = method
+        self.settings = settings
+        self.seed = seed
+        self.seconds = seconds
+        self.date = ISO8601DateFormatter().string(from: date)
+    }
+}
+
+extension TrainedModel {
+    /// The erasure requests this model has been through, oldest first.
+    public var unlearningHistory: [UnlearningRecord] {
+        metadata.additional[Key.unlearningHistory]
+            .flatMap { try? JSONDecoder().decode([UnlearningRecord].self, from: Data($0.utf8)) } ?? []
+    }
+
+    mutating func appendToHistory(_ record: UnlearningRecord) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        metadata.additional[Key.unlearningHistory] =
+            String(decoding: try! encoder.encode(unlearningHistory + [record]), as: UTF8.self)
+    }
+}
