@@ -23,20 +23,28 @@ public struct TrainingOutcome {
 /// written there with its provenance (``TrainedModel``) and the sidecar is removed: a finished run is
 /// not resumed (its file no longer holds the last epoch, so continuing would not be exact).
 ///
-/// - Parameter observe: called with the trainer before training starts, to attach progress callbacks.
+/// - Parameters:
+///   - excludedClasses: classes whose training examples are left out (the model keeps their outputs):
+///     the "retrain without them" reference of unlearning. They are recorded as forgotten, so
+///     evaluation re-tests them.
+///   - observe: called with the trainer before training starts, to attach progress callbacks.
 /// - Throws: ``TrainingError`` (NaN loss, bad features, a checkpoint that cannot resume),
 ///   ``CheckpointError`` for checkpoint I/O.
 public func trainModel(_ architecture: Architecture, on data: PreparedData, configuration: TrainingConfiguration,
-                       checkpoint: URL? = nil, resume: Bool = false,
+                       excludedClasses: [Int] = [], checkpoint: URL? = nil, resume: Bool = false,
                        observe: (Trainer) -> Void = { _ in }) throws -> TrainingOutcome {
     let settings = data.train.features.settings
     var generator = SplitMix64(seed: configuration.seed)
     let model = architecture.makeModel(classCount: data.classes.count,
                                        inputSize: (settings.melBandCount, settings.frameCount), using: &generator)
-    let trainer = Trainer(model: model, features: data.train.features, labels: data.train.labels,
-                          configuration: configuration, checkpointURL: checkpoint)
+    let kept = data.train.indices(excludingClasses: Set(excludedClasses))
+    guard !kept.isEmpty else { throw ExperimentError.emptySplit(part: "train", dataset: data.root.path) }
+    let trainer = Trainer(model: model, features: data.train.features.subset(kept),
+                          labels: kept.map { data.train.labels[$0] }, configuration: configuration,
+                          checkpointURL: checkpoint)
     var trained = TrainedModel(model: model, architecture: architecture, data: data, statistics: trainer.statistics,
                                seed: configuration.seed)
+    trained.forgottenClasses = excludedClasses.sorted().map { data.classes[$0] }
     trainer.checkpointMetadata = trained.metadata
     if resume, let checkpoint { try trainer.resume(from: checkpoint) }
     observe(trainer)

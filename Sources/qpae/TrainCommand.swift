@@ -21,6 +21,7 @@ struct TrainCommand: ParsableCommand {
         Examples:
           qpae train --data ../shared/data/fsdd --model cnn --epochs 20 --out fsdd-cnn.safetensors
           qpae train --layout accent --model cnn --out accents.safetensors   (synthetic accents)
+          qpae train --data ../shared/data/fsdd --exclude george --out retrained-without-george.safetensors
         """)
 
     @OptionGroup var dataOptions: DataOptions
@@ -49,6 +50,10 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Seeds the split, the initial weights and the shuffles; the same seed gives the same model.")
     var seed: UInt64 = 0
+
+    @Option(help: ArgumentHelp("Leave out this class's training examples (repeatable): the retrained-without reference an unlearned model is compared with. The model keeps the class's output.",
+                               valueName: "class"))
+    var exclude: [String] = []
 
     @Option(help: ArgumentHelp("Where to write the checkpoint (.safetensors).", valueName: "file"))
     var out: String
@@ -91,14 +96,19 @@ struct TrainCommand: ParsableCommand {
         let configuration = TrainingConfiguration(
             epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, seed: seed,
             validationFraction: validationFraction, earlyStoppingPatience: patience)
-        let outcome = try trainModel(model, on: data, configuration: configuration,
+        let excluded = try data.classIndices(named: exclude)
+        if !excluded.isEmpty, excluded.count == data.classes.count {
+            throw ExperimentError.forgetsEveryClass(classCount: data.classes.count)
+        }
+        let outcome = try trainModel(model, on: data, configuration: configuration, excludedClasses: excluded,
                                      checkpoint: URL(fileURLWithPath: out), resume: resume) { trainer in
             TrainingProgressPrinter(epochs: epochs).attach(to: trainer)
         }
         print("Trained \(model.rawValue) in \(String(format: "%.1f", outcome.seconds)) s; best epoch "
               + "\(outcome.result.bestEpoch)\(outcome.result.stoppedEarly ? " (stopped early)" : ""); saved \(out)")
-        let evaluation = try evaluateModel(outcome.trained, on: data, seed: seed)
+        let evaluation = try evaluateModel(outcome.trained, on: data, forgetClasses: excluded, seed: seed)
         print(evaluation.summaryTable().rendered)
+        if let forget = evaluation.forget { print(ForgetEvaluation.table(before: nil, after: forget).rendered) }
         let report = EvaluationReport(
             command: "train", configuration: configurationRecord(data), seed: seed, dataset: DatasetSummary(data),
             model: ModelSummary(outcome.trained, path: out), evaluation: evaluation,
@@ -112,6 +122,6 @@ struct TrainCommand: ParsableCommand {
          "split": data.splitMethod.description, "model": model.rawValue, "epochs": String(epochs),
          "batch-size": String(batchSize), "learning-rate": String(learningRate), "weight-decay": String(weightDecay),
          "validation-fraction": String(validationFraction), "patience": patience.map(String.init) ?? "none",
-         "seed": String(seed), "out": out, "resume": String(resume)]
+         "seed": String(seed), "out": out, "resume": String(resume), "exclude": exclude.joined(separator: ",")]
     }
 }

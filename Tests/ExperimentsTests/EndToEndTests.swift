@@ -109,6 +109,18 @@ private let tinyConfiguration = TrainingConfiguration(epochs: 3, batchSize: 8, l
         #expect(error == .nonFiniteOutputs(exampleCount: data.test.count, of: data.test.count))
     }
 
+    @Test func retrainingWithoutAClassNeverSeesItsExamples() throws {
+        let data = try tinyData()
+        nonisolated(unsafe) var seen = 0
+        let outcome = try trainModel(.cnn, on: data, configuration: .init(epochs: 1, batchSize: 8, seed: 1),
+                                     excludedClasses: [1]) { trainer in
+            trainer.progress = { _ in seen = trainer.labels.count; #expect(!trainer.labels.contains(1)) }
+        }
+        #expect(seen == data.train.labels.filter { $0 != 1 }.count)
+        #expect(outcome.trained.forgottenClasses == [data.classes[1]])
+        #expect(outcome.trained.classNames.count == 3)                      // the class keeps its output
+    }
+
     @Test func splitMethodsRoundTripThroughText() {
         for method: SplitMethod in [.official, .stratified(testFraction: 0.25, seed: 7)] {
             #expect(SplitMethod(method.description) == method)
