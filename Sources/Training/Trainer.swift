@@ -80,9 +80,12 @@ public final class Trainer {
         public static let normalizationStandardDeviation = "normalization_standard_deviation"
     }
 
+    /// - Parameter statistics: the normalisation to train with; by default computed from the training
+    ///   part. Retraining for comparison with an unlearned model passes the original model's, so both
+    ///   read inputs the same way.
     public init(model: any Classifier, features: FeatureSet, labels: [Int], configuration: TrainingConfiguration,
-                checkpointURL: URL? = nil, checkpointMetadata: CheckpointMetadata? = nil,
-                progress: ((EpochSummary) -> Void)? = nil) {
+                statistics: NormalizationStatistics? = nil, checkpointURL: URL? = nil,
+                checkpointMetadata: CheckpointMetadata? = nil, progress: ((EpochSummary) -> Void)? = nil) {
         configuration.validate()
         precondition(labels.count == features.count,
                      "Trainer: \(labels.count) labels for \(features.count) examples")
@@ -94,10 +97,14 @@ public final class Trainer {
         self.configuration = configuration
         (trainingIndices, validationIndices) = Self.split(count: features.count, configuration: configuration)
         precondition(!trainingIndices.isEmpty, "Trainer: no training examples among \(features.count)")
-        var trainingValues = [Float]()
-        trainingValues.reserveCapacity(trainingIndices.count * features.featureCount)
-        for index in trainingIndices { trainingValues += features.features(at: index) }
-        statistics = NormalizationStatistics(of: trainingValues)
+        if let statistics {
+            self.statistics = statistics
+        } else {
+            var trainingValues = [Float]()
+            trainingValues.reserveCapacity(trainingIndices.count * features.featureCount)
+            for index in trainingIndices { trainingValues += features.features(at: index) }
+            self.statistics = NormalizationStatistics(of: trainingValues)
+        }
         self.checkpointURL = checkpointURL
         self.checkpointMetadata = checkpointMetadata
             ?? CheckpointMetadata(architecture: String(describing: type(of: model)),

@@ -14,6 +14,11 @@ public enum UnlearningError: Error, Equatable, Sendable {
     case deletedDataPresent(className: String)
     /// A loss became NaN or infinite; the model holds the parameters from before that step.
     case nonFiniteLoss(phase: String, epoch: Int, step: Int)
+    /// The method needs a second network (a fresh one, or a frozen copy of the original) but the task
+    /// has no ``UnlearningTask/makeModel`` factory.
+    case missingModelFactory(method: String)
+    /// The method retrains with the original recipe but the task has no ``UnlearningTask/recipe``.
+    case missingRecipe(method: String)
 }
 
 extension UnlearningError: CustomStringConvertible, LocalizedError {
@@ -38,6 +43,13 @@ extension UnlearningError: CustomStringConvertible, LocalizedError {
         case let .nonFiniteLoss(phase, epoch, step):
             "the \(phase) loss became NaN or infinite at epoch \(epoch), step \(step): try a lower learning "
                 + "rate (--learning-rate) or a smaller --lambda"
+        case let .missingModelFactory(method):
+            "\(method) needs a freshly initialised model of the same architecture, but the task has no model "
+                + "factory: pass `makeModel:` to UnlearningTask (the experiment builds it from the architecture "
+                + "and a seed)"
+        case let .missingRecipe(method):
+            "\(method) retrains with the original model's training recipe, but the task has none: pass "
+                + "`recipe:` (the TrainingConfiguration the model was trained with) to UnlearningTask"
         }
     }
 

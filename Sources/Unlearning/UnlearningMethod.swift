@@ -55,6 +55,7 @@ public struct UnlearningRun: Codable, Sendable, Equatable {
 
     /// Runs `body` as the phase `name` when `enabled`, recording its time; records it as skipped otherwise.
     /// `body` gets the run to record its steps and losses in.
+    @discardableResult
     mutating func phase<T>(_ name: String, enabled: Bool = true, _ body: (inout UnlearningRun) throws -> T) rethrows -> T? {
         guard enabled else {
             phases.append(Phase(name: name, ran: false, seconds: 0))

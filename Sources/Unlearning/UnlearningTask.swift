@@ -1,6 +1,8 @@
 import Datasets
 import Foundation
+import NeuralNetworks
 import Tensors
+import Training
 
 /// One erasure request as a method sees it: which classes to forget and the training examples it may
 /// use, labelled, with the normalisation the model was trained with.
@@ -16,7 +18,7 @@ import Tensors
 ///                               features: train.features, labels: train.labels, statistics: statistics, seed: 7)
 /// task.forgetIndices.count   // george's training examples
 /// ```
-public struct UnlearningTask: Sendable {
+public struct UnlearningTask: @unchecked Sendable {
     /// Class names in logit order.
     public let classNames: [String]
     /// The classes of this request (`F`), sorted.
@@ -29,6 +31,12 @@ public struct UnlearningTask: Sendable {
     public let statistics: NormalizationStatistics
     /// Seeds every random choice of the method (shuffles, samples).
     public let seed: UInt64
+    /// Makes a freshly initialised model of the same architecture and class count (seeded by the
+    /// caller), for the methods that need a second network: retraining from scratch, a randomly
+    /// initialised "incompetent teacher", a frozen copy of the original. `nil` when not supplied.
+    public let makeModel: (@Sendable () -> any Classifier)?
+    /// The training recipe of the original model, for methods that retrain with it.
+    public let recipe: TrainingConfiguration?
     /// Indices into ``features`` of the forget classes' examples, ascending.
     public let forgetIndices: [Int]
     /// Indices into ``features`` of the other examples, ascending.
@@ -38,7 +46,8 @@ public struct UnlearningTask: Sendable {
     ///   out of range, every class forgotten, a forget class without training examples, or examples of
     ///   a previously forgotten class among the features.
     public init(classNames: [String], forgetClasses: [Int], previouslyForgottenClasses: [Int] = [],
-                features: FeatureSet, labels: [Int], statistics: NormalizationStatistics, seed: UInt64) throws {
+                features: FeatureSet, labels: [Int], statistics: NormalizationStatistics, seed: UInt64,
+                makeModel: (@Sendable () -> any Classifier)? = nil, recipe: TrainingConfiguration? = nil) throws {
         checkPrecondition(labels.count == features.count,
                           "UnlearningTask: \(labels.count) labels for \(features.count) examples")
         let forget = Set(forgetClasses), earlier = Set(previouslyForgottenClasses)
@@ -66,6 +75,8 @@ public struct UnlearningTask: Sendable {
         self.labels = labels
         self.statistics = statistics
         self.seed = seed
+        self.makeModel = makeModel
+        self.recipe = recipe
         forgetIndices = labels.indices.filter { forget.contains(labels[$0]) }
         retainIndices = labels.indices.filter { !forget.contains(labels[$0]) }
     }

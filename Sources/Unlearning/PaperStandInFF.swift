@@ -1,0 +1,64 @@
+import Foundation
+import NeuralNetworks
+import Tensors
+import Training
+
+/// "FF (paper code)": the one-step stand-in that the QPAudioEraser authors' scripts run and report as
+/// "Fisher forgetting". **It is not the published method** (that is ``FisherForgetting``, Golatkar et
+/// al.; `SPEC.md` §9): it shrinks each weight in proportion to its squared forget-set gradient, once,
+/// and is kept only to reproduce the paper's tables, where it barely erases anything.
+///
+///     θ ← θ − η·F_f ⊙ θ,    F_f = (1/B) Σ_b (∇ CE_b)²     (η = 0.1)
+///
+/// `F_f` is the mean over batches of the squared batch-mean cross-entropy gradient on forget examples,
+/// model in evaluation mode (``GradientMoments/meanSquaredGradient``). Like the authors'
+/// `fisher_forgetting_unlearn` (`lambda_fisher=0.1`), the batches are the forget examples of each batch
+/// of one shuffled pass over the training data (``ParameterImportance/forgetShares(of:batchSize:)``,
+/// batch 32). On a well-trained model `F_f` is tiny, so the weights hardly move.
+///
+/// ```swift
+/// let run = try PaperStandInFF().unlearn(model, task: task, progress: nil)   // η = 0.1, batch 32
+/// ```
+public struct PaperStandInFF: UnlearningMethod {
+    public struct Configuration: Codable, Equatable, Sendable {
+        /// η, the step size (the authors' `lambda_fisher`). Default 0.1.
+        public var stepSize: Float = 0.1
+        /// The training batch size whose forget shares are averaged. Default 32 (the authors' loaders).
+        public var batchSize = 32
+
+        public init() {}
+    }
+
+    public var configuration: Configuration
+
+    public init(configuration: Configuration = Configuration()) {
+        self.configuration = configuration
+    }
+
+    public var name: String { "FF (paper code)" }
+
+    public var settings: [String: String] {
+        ["stepSize": String(configuration.stepSize), "batchSize": String(configuration.batchSize)]
+    }
+
+    public func unlearn(_ model: any Classifier, task: UnlearningTask,
+                        progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
+        let c = configuration
+        var run = UnlearningRun(method: name, settings: settings)
+        let moments = run.phase("forget fisher") { run in
+            let moments = ParameterImportance.gradientMoments(
+                of: model, task: task, batches: ParameterImportance.forgetShares(of: task, batchSize: c.batchSize))
+            run.examplesSeen += moments.exampleCount
+            return moments
+        }!
+        run.phase("step") { run in
+            for (parameter, fisher) in zip(moments.parameters, moments.meanSquaredGradient) {
+                var values = parameter.value.scalars
+                for i in values.indices { values[i] -= c.stepSize * fisher[i] * values[i] }
+                parameter.value = Tensor(shape: parameter.shape, scalars: values)
+            }
+            run.steps += 1
+        }
+        return run
+    }
+}
