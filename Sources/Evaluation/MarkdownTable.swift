@@ -48,6 +48,17 @@ public struct MarkdownTable: Sendable, Equatable {
         return line(escaped[0]) + rule + escaped.dropFirst().map(line).joined()
     }
 
+    /// The same table as an HTML `<table>` (cells escaped), for HTML reports.
+    public var html: String {
+        func row(_ cells: [String], tag: String) -> String {
+            "<tr>" + cells.enumerated().map { column, cell in
+                "<\(tag)\(rightAligned.contains(column) ? " class=\"number\"" : "")>\(SVGChart.escape(cell))</\(tag)>"
+            }.joined() + "</tr>"
+        }
+        return "<table><thead>" + row(header, tag: "th") + "</thead><tbody>"
+            + rows.map { row($0, tag: "td") }.joined() + "</tbody></table>"
+    }
+
     /// A percentage with `digits` decimals, or `n/a` for an undefined value.
     public static func percent(_ value: Double?, digits: Int = 1) -> String {
         guard let value else { return "n/a" }

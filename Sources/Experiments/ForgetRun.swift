@@ -23,11 +23,13 @@ public struct ForgetOutcome {
 /// requests (that data is deleted). `trained.model` is changed in place; the returned model carries the
 /// updated metadata.
 ///
+/// - Parameter before: the model's evaluation for this request when already computed (an experiment
+///   runs many methods from one original); computed here otherwise.
 /// - Throws: ``ExperimentError`` for unknown classes or data that does not fit the model;
 ///   ``UnlearningError`` for a request that cannot be carried out (every class, a class forgotten before,
 ///   a class without training examples) or a diverging loss.
 public func forgetClasses(_ names: [String], in trained: TrainedModel, data: PreparedData, file: String,
-                          method: any UnlearningMethod, seed: UInt64,
+                          method: any UnlearningMethod, seed: UInt64, before: ModelEvaluation? = nil,
                           progress: ((TrainingProgress) -> Void)? = nil) throws -> ForgetOutcome {
     try trained.checkCompatible(with: data, file: file)
     let request = try data.classIndices(named: names)
@@ -35,8 +37,10 @@ public func forgetClasses(_ names: [String], in trained: TrainedModel, data: Pre
     let kept = data.train.indices(excludingClasses: Set(earlier))
     let task = try UnlearningTask(classNames: data.classes, forgetClasses: request, previouslyForgottenClasses: earlier,
                                   features: data.train.features.subset(kept), labels: kept.map { data.train.labels[$0] },
-                                  statistics: trained.statistics!, seed: seed)
-    let before = try evaluateModel(trained, on: data, forgetClasses: request, earlierForgottenClasses: earlier, seed: seed)
+                                  statistics: trained.statistics!, seed: seed,
+                                  makeModel: trained.modelFactory(seed: seed &+ 0x5EED), recipe: trained.recipe)
+    let before = try before
+        ?? evaluateModel(trained, on: data, forgetClasses: request, earlierForgottenClasses: earlier, seed: seed)
     let run = try method.unlearn(trained.model, task: task, progress: progress)
     var after = trained
     after.forgottenClasses += request.map { data.classes[$0] }

@@ -22,6 +22,9 @@ public struct ForgetEvaluation: Codable, Sendable, Equatable {
     public var retainAccuracy: Double?
     /// IL: mean softmax probability of the true class over the forget test examples.
     public var informationLeakage: Double?
+    /// The softmax probability of the true class of each forget test example (IL's inputs), for the
+    /// distribution charts.
+    public var trueClassProbabilities: [Float]
     /// FAR: share of retain test examples predicted as a forget class.
     public var falseAcceptanceRate: Double?
     /// FRR as the paper's tables print it: 100 − RA.
@@ -120,12 +123,14 @@ func predictions(of trained: TrainedModel, on examples: LabelledExamples) throws
 private func forgetEvaluation(test: Predictions, train: Predictions, forgetClasses: [Int],
                               classNames: [String], before: Double?, seed: UInt64) -> ForgetEvaluation {
     let forget = Set(forgetClasses)
+    let probabilities = test.trueClassProbabilities(forgetClasses: forget)
     let metrics = UnlearningMetrics(confusionMatrix: test.confusionMatrix(), forgetClasses: forget,
-                                    forgetTrueClassProbabilities: test.trueClassProbabilities(forgetClasses: forget))
+                                    forgetTrueClassProbabilities: probabilities)
     var result = ForgetEvaluation(
         forgetClasses: forgetClasses.map { classNames[$0] }, forgetSampleCount: metrics.forgetSampleCount,
         retainSampleCount: metrics.retainSampleCount, forgetAccuracy: metrics.forgetAccuracy,
         retainAccuracy: metrics.retainAccuracy, informationLeakage: metrics.informationLeakage,
+        trueClassProbabilities: probabilities,
         falseAcceptanceRate: metrics.falseAcceptanceRate, falseRejectionRate: metrics.falseRejectionRate,
         forgetRejectionRate: metrics.forgetRejectionRate, erasureRetentionBalance: metrics.erasureRetentionBalance,
         forgetAccuracyBefore: before, privacyErasureRate: nil, privacyErasureRateNote: nil,

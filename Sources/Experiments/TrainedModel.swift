@@ -4,6 +4,7 @@ import Foundation
 import Models
 import NeuralNetworks
 import Tensors
+import Training
 
 /// A classifier with everything needed to use it on audio: its architecture, its class names (in logit
 /// order), the log-mel settings and normalisation statistics of its inputs, and where its data came from.
@@ -18,6 +19,7 @@ import Tensors
 /// | `dataset_layout`, `class_kind`, `split` | how it was read and split (``SplitMethod``) |
 /// | `dataset_fingerprint`    | ``DatasetIndex/fingerprint`` of the data               |
 /// | `forgotten_classes`      | JSON array of class names forgotten so far (unlearning) |
+/// | `training_configuration` | the ``TrainingConfiguration`` (recipe) as JSON, for retraining with it |
 /// | `unlearning_history`     | JSON array of ``UnlearningRecord``: each request's classes, method, settings, seed, time |
 public struct TrainedModel {
     public let model: any Classifier
@@ -32,6 +34,7 @@ public struct TrainedModel {
         public static let datasetFingerprint = "dataset_fingerprint"
         public static let forgottenClasses = "forgotten_classes"
         public static let unlearningHistory = "unlearning_history"
+        public static let trainingConfiguration = "training_configuration"
     }
 
     /// Wraps a model trained on `data`, recording `statistics` and the data's provenance.
@@ -108,6 +111,31 @@ public struct TrainedModel {
         guard let mean = metadata.featureSettings["mean"],
               let deviation = metadata.featureSettings["standardDeviation"] else { return nil }
         return NormalizationStatistics(mean: Float(mean), standardDeviation: Float(deviation))
+    }
+
+    /// The recipe the model was trained with, when recorded.
+    public var recipe: TrainingConfiguration? {
+        get {
+            metadata.additional[Key.trainingConfiguration]
+                .flatMap { try? JSONDecoder().decode(TrainingConfiguration.self, from: Data($0.utf8)) }
+        }
+        set {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys]
+            metadata.additional[Key.trainingConfiguration] = newValue.map { String(decoding: try! encoder.encode($0), as: UTF8.self) }
+        }
+    }
+
+    /// A freshly initialised model of this architecture and class count, drawn from `seed`: for methods
+    /// that need a second network (retraining, teachers).
+    public func modelFactory(seed: UInt64) -> @Sendable () -> any Classifier {
+        let architecture = architecture, classCount = classNames.count
+        let settings = settings ?? .vggish
+        return {
+            var generator = SplitMix64(seed: seed)
+            return architecture.makeModel(classCount: classCount, inputSize: (settings.melBandCount, settings.frameCount),
+                                          using: &generator)
+        }
     }
 
     /// Class names forgotten by earlier unlearning requests, oldest first.

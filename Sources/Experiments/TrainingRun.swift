@@ -45,6 +45,7 @@ public func trainModel(_ architecture: Architecture, on data: PreparedData, conf
     var trained = TrainedModel(model: model, architecture: architecture, data: data, statistics: trainer.statistics,
                                seed: configuration.seed)
     trained.forgottenClasses = excludedClasses.sorted().map { data.classes[$0] }
+    trained.recipe = configuration
     trainer.checkpointMetadata = trained.metadata
     if resume, let checkpoint { try trainer.resume(from: checkpoint) }
     observe(trainer)

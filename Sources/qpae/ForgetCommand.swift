@@ -54,7 +54,8 @@ struct ForgetCommand: ParsableCommand {
     @Flag(help: "Replace an existing file at --out.")
     var overwrite = false
 
-    @Option(help: "The unlearning method.")
+    @Option(help: ArgumentHelp("The unlearning method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")). The options below tune QPAudioEraser; the others run with their published defaults.",
+                               valueName: "name"))
     var method: MethodName = .qpaudioeraser
 
     @Option(help: "λ, the weight of the entropy term (default 1).")
@@ -132,6 +133,8 @@ struct ForgetCommand: ParsableCommand {
             c.entropyTerm = !without.contains(.entropy)
             c.entanglement = !without.contains(.mixing)
             return QPAudioEraser(configuration: c)
+        default:
+            return method.makeMethod()
         }
     }
 

@@ -17,6 +17,7 @@ struct QPAE: ParsableCommand {
         LibriSpeech and the Speech Accent Archive (detected from the folder).
         """,
         version: QPAudioEraserVersion.current,
-        subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, ForgetCommand.self]
+        subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, ForgetCommand.self,
+                      ExperimentCommand.self]
     )
 }

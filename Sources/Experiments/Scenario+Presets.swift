@@ -1,0 +1,54 @@
+import Models
+import Unlearning
+
+extension Scenario {
+    /// The experiments of the paper (SPEC §8), runnable on any dataset.
+    public enum Preset: String, CaseIterable, Codable, Sendable {
+        /// Forget class 0 with every method.
+        case paperSingle = "paper-single"
+        /// Classes 0 and 4 at once; and 10% of the classes at once.
+        case paperMulti = "paper-multi"
+        /// Six requests in sequence (classes 0, 1, …, 5; at most all but one class).
+        case paperSequential = "paper-sequential"
+        /// The CNN on accents, forget spanish (the synthetic accents unless a dataset is given).
+        case paperAccent = "paper-accent"
+        /// QPAudioEraser without each phase, and with λ ∈ {0.5, 1, 2}.
+        case paperAblation = "paper-ablation"
+    }
+
+    /// The preset's scenario on `data` (the synthetic corpus when `nil`) with `model` (CNN by default).
+    public static func preset(_ preset: Preset, data: String? = nil, model: Architecture = .cnn,
+                              seeds: [UInt64] = [0]) -> Scenario {
+        switch preset {
+        case .paperSingle:
+            return Scenario(name: preset.rawValue, kind: .single, data: data, model: model, forgetSets: [["0"]], seeds: seeds)
+        case .paperMulti:
+            return Scenario(name: preset.rawValue, kind: .multi, data: data, model: model,
+                            forgetSets: [["0", "4"], ["10%"]], seeds: seeds)
+        case .paperSequential:
+            return Scenario(name: preset.rawValue, kind: .sequential, data: data, model: model,
+                            forgetSets: (0 ..< 6).map { [String($0)] }, seeds: seeds)
+        case .paperAccent:
+            return Scenario(name: preset.rawValue, kind: .single, data: data, layout: data == nil ? .accent : nil,
+                            model: model, forgetSets: [["spanish"]], seeds: seeds)
+        case .paperAblation:
+            func variant(_ name: String, _ change: (inout QPAudioEraser.Configuration) -> Void) -> Variant {
+                var configuration = QPAudioEraser.Configuration()
+                change(&configuration)
+                return Variant(name: name, configuration: configuration)
+            }
+            return Scenario(
+                name: preset.rawValue, kind: .single, data: data, model: model, methods: [.qpaudioeraser, .retrain],
+                forgetSets: [["0"]], seeds: seeds,
+                variants: [
+                    variant("full") { _ in },
+                    variant("without interference") { $0.destructiveInterference = false },
+                    variant("without entropy term") { $0.entropyTerm = false },
+                    variant("without mixing") { $0.entanglement = false },
+                    variant("without fine-tune") { $0.uncertaintyFineTune = false },
+                    variant("λ = 0.5") { $0.lambda = 0.5 },
+                    variant("λ = 2") { $0.lambda = 2 },
+                ])
+        }
+    }
+}

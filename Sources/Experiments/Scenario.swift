@@ -1,0 +1,112 @@
+import Datasets
+import Foundation
+import Models
+import Training
+import Unlearning
+
+/// One experiment as data: which dataset and model, which methods on which forget sets, over which
+/// seeds. Read from a JSON file (`qpae experiment --scenario FILE`) or built from a preset.
+///
+/// ```json
+/// {"name": "fsdd-single", "kind": "single", "data": "../shared/data/fsdd", "model": "cnn",
+///  "methods": ["qpaudioeraser", "retrain", "ssd"], "forgetSets": [["0"]], "seeds": [0, 1, 2]}
+/// ```
+public struct Scenario: Codable, Equatable, Sendable {
+    /// How the forget sets are used.
+    public enum Kind: String, Codable, CaseIterable, Sendable {
+        /// Each forget set is its own experiment, every method starting from the original model.
+        case single, multi
+        /// The forget sets are requests in order; each method unlearns request `r` on the model it
+        /// produced for request `r − 1`, and retraining leaves out every class requested so far.
+        case sequential
+    }
+
+    /// A named QPAudioEraser configuration (the ablation compares several).
+    public struct Variant: Codable, Equatable, Sendable {
+        public var name: String
+        public var configuration: QPAudioEraser.Configuration
+
+        public init(name: String, configuration: QPAudioEraser.Configuration) {
+            self.name = name
+            self.configuration = configuration
+        }
+    }
+
+    public var name: String
+    public var kind: Kind
+    /// The dataset root; `nil` is the built-in synthetic corpus (its accents when `layout` is `accent`).
+    public var data: String?
+    public var layout: DatasetLayout?
+    public var classKind: ClassKind?
+    public var model: Architecture
+    /// The original model's recipe (its `seed` is replaced by each run's seed); retraining uses it too.
+    public var recipe: TrainingConfiguration
+    public var methods: [MethodName]
+    /// Classes by name or index. A set holding one entry `N%` stands for the first `max(1, round(N% · K))`
+    /// classes (the paper's "10% of the classes").
+    public var forgetSets: [[String]]
+    public var seeds: [UInt64]
+    /// QPAudioEraser configurations to compare; empty runs the default once.
+    public var variants: [Variant]
+    /// Seeds the stratified split of a dataset without an official one (the same for every run seed).
+    public var splitSeed: UInt64
+
+    public init(name: String, kind: Kind, data: String? = nil, layout: DatasetLayout? = nil,
+                classKind: ClassKind? = nil, model: Architecture = .cnn, recipe: TrainingConfiguration = Scenario.defaultRecipe,
+                methods: [MethodName] = MethodName.allCases, forgetSets: [[String]], seeds: [UInt64] = [0],
+                variants: [Variant] = [], splitSeed: UInt64 = 0) {
+        self.name = name
+        self.kind = kind
+        self.data = data
+        self.layout = layout
+        self.classKind = classKind
+        self.model = model
+        self.recipe = recipe
+        self.methods = methods
+        self.forgetSets = forgetSets
+        self.seeds = seeds
+        self.variants = variants
+        self.splitSeed = splitSeed
+    }
+
+    /// The recipe of `qpae train` with a patience: up to 30 epochs, Adam 1e-3, batch 32, 10% held out
+    /// to choose the best epoch, stop after 8 epochs without improvement.
+    public static let defaultRecipe = TrainingConfiguration(epochs: 30, batchSize: 32, learningRate: 1e-3, seed: 0,
+                                                            validationFraction: 0.1, earlyStoppingPatience: 8)
+
+    /// Reads a scenario file (JSON); missing optional fields take the defaults above.
+    public init(contentsOf url: URL) throws {
+        self = try JSONDecoder().decode(Scenario.self, from: Data(contentsOf: url))
+    }
+
+    /// The forget sets as class indices of `classes`, resolving `N%` entries.
+    public func resolvedForgetSets(classes: [String]) throws -> [[Int]] {
+        try forgetSets.map { set in
+            if set.count == 1, set[0].hasSuffix("%"), let percent = Double(set[0].dropLast()) {
+                return Array(0 ..< max(1, Int((percent / 100 * Double(classes.count)).rounded())))
+            }
+            return try PreparedData.classIndices(named: set, in: classes)
+        }
+    }
+}
+
+extension Scenario {
+    enum CodingKeys: String, CodingKey {
+        case name, kind, data, layout, classKind, model, recipe, methods, forgetSets, seeds, variants, splitSeed
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(name: try c.decode(String.self, forKey: .name), kind: try c.decode(Kind.self, forKey: .kind),
+                  data: try c.decodeIfPresent(String.self, forKey: .data),
+                  layout: try c.decodeIfPresent(DatasetLayout.self, forKey: .layout),
+                  classKind: try c.decodeIfPresent(ClassKind.self, forKey: .classKind),
+                  model: try c.decodeIfPresent(Architecture.self, forKey: .model) ?? .cnn,
+                  recipe: try c.decodeIfPresent(TrainingConfiguration.self, forKey: .recipe) ?? Self.defaultRecipe,
+                  methods: try c.decodeIfPresent([MethodName].self, forKey: .methods) ?? MethodName.allCases,
+                  forgetSets: try c.decode([[String]].self, forKey: .forgetSets),
+                  seeds: try c.decodeIfPresent([UInt64].self, forKey: .seeds) ?? [0],
+                  variants: try c.decodeIfPresent([Variant].self, forKey: .variants) ?? [],
+                  splitSeed: try c.decodeIfPresent(UInt64.self, forKey: .splitSeed) ?? 0)
+    }
+}

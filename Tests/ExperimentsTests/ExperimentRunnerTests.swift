@@ -1,0 +1,110 @@
+import Experiments
+import Foundation
+#if canImport(FoundationXML)
+import FoundationXML
+#endif
+import Testing
+import Training
+import Unlearning
+
+private func tinyScenario(kind: Scenario.Kind = .single, forgetSets: [[String]] = [["0"]],
+                          seeds: [UInt64] = [0, 1]) -> Scenario {
+    var quick = QPAudioEraser.Configuration()
+    quick.epochs = 1
+    return Scenario(name: "tiny-\(kind.rawValue)", kind: kind, data: TinyCorpus.speakers.path, model: .cnn,
+                    recipe: TrainingConfiguration(epochs: 2, batchSize: 8, learningRate: 3e-3, seed: 0),
+                    methods: [.qpaudioeraser, .paperSD], forgetSets: forgetSets, seeds: seeds,
+                    variants: [.init(name: "one epoch", configuration: quick)])
+}
+
+private func runner(_ scenario: Scenario, _ folder: URL, log: @escaping (String) -> Void = { _ in }) -> ExperimentRunner {
+    let runner = ExperimentRunner(scenario: scenario, output: folder)
+    runner.featureCache = TinyCorpus.featureCache
+    runner.log = log
+    return runner
+}
+
+/// Whether `text` parses as XML (the report is written as well-formed XHTML-compatible HTML).
+private func isWellFormed(_ text: String) -> Bool {
+    XMLParser(data: Data(text.utf8)).parse()
+}
+
+@Suite(.serialized) struct ExperimentRunnerTests {
+    @Test func aTinyScenarioProducesEveryTableAndAWellFormedReport() throws {
+        let folder = TinyCorpus.temporaryFile("experiment")
+        let results = try runner(tinyScenario(), folder).run()
+        #expect(results.runs.count == 2 * 3)                            // 2 seeds × (retrain, variant, SD)
+        #expect(results.labels == ["Retrain", "QPAudioEraser (one epoch)", "SD (paper code)"])
+        for run in results.runs where run.method == .retrain {
+            #expect(run.timeRatio == 1 && run.gapToRetrain == 0)
+        }
+        for run in results.runs where run.method != .retrain {
+            #expect(run.timeRatio != nil && run.gapToRetrain != nil)
+        }
+        let markdown = try String(contentsOf: folder.appendingPathComponent("report.md"), encoding: .utf8)
+        #expect(markdown.contains("## Forget set 1"))
+        #expect(markdown.contains("| QPAudioEraser (one epoch)"))
+        #expect(markdown.contains(" ± "))                                // two seeds give a deviation
+        let csv = try String(contentsOf: folder.appendingPathComponent("report.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1 + 6)
+        let html = try String(contentsOf: folder.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(isWellFormed(html))
+        #expect(html.components(separatedBy: "<svg").count - 1 == 4)   // per class, probabilities, scatter, MIA
+        #expect(!html.contains("http://") || html.components(separatedBy: "http://").count - 1
+                == html.components(separatedBy: "xmlns=\"http://www.w3.org/2000/svg\"").count - 1)
+        let stored = try JSONDecoder().decode(ExperimentResults.self,
+                                              from: Data(contentsOf: folder.appendingPathComponent("results.json")))
+        #expect(stored.runs == results.runs)
+    }
+
+    @Test func anInterruptedExperimentResumesWithoutRedoingFinishedRuns() throws {
+        let folder = TinyCorpus.temporaryFile("resume")
+        let scenario = tinyScenario(seeds: [0])
+        let first = try runner(scenario, folder).run()
+        // Lose one run, as if the process had stopped before it.
+        let lost = folder.appendingPathComponent("runs/seed-0/set-1/sd-paper-code.json")
+        try FileManager.default.removeItem(at: lost)
+        nonisolated(unsafe) var lines: [String] = []
+        let second = try runner(scenario, folder) { lines.append($0) }.run()
+        #expect(lines.filter { $0.contains("done before, skipped") }.count == 2)
+        #expect(lines.contains { $0.contains("SD (paper code): FA") })
+        #expect(!lines.contains { $0.contains("training the original") })
+        #expect(second.runs.filter { $0.method != .paperSD } == first.runs.filter { $0.method != .paperSD })
+
+        var other = scenario
+        other.name = "another"
+        let error = #expect(throws: ExperimentError.self) { try runner(other, folder).run() }
+        #expect(error?.description.contains("holds the results of another scenario") == true)
+    }
+
+    @Test func aSequenceKeepsEveryClassButOneAndReportsEachRequest() throws {
+        let folder = TinyCorpus.temporaryFile("sequence")
+        let results = try runner(tinyScenario(kind: .sequential, forgetSets: [["0"], ["1"], ["2"]], seeds: [0]), folder).run()
+        #expect(results.notes.contains { $0.contains("cut to 2 requests") })
+        #expect(results.sets.map(\.number) == [1, 2])
+        let second = results.runs.filter { $0.set == 2 }
+        #expect(second.allSatisfy { $0.earlierForgotten.map(\.name) == [results.dataset.classes[0]] })
+        #expect(results.markdown.contains("## RA / FA after each request"))
+        #expect(results.html.components(separatedBy: "<svg").count - 1 == 6)   // + RA and FA lines
+        // Only the latest model of each method is kept.
+        let models = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("models/seed-0").path)
+        #expect(models.filter { $0.contains("request-1") }.isEmpty)
+        #expect(models.filter { $0.contains("request-2") }.count == 3)
+    }
+
+    @Test func scenarioFilesAndPresetsDecode() throws {
+        let json = #"{"name": "x", "kind": "multi", "forgetSets": [["0", "4"], ["10%"]], "methods": ["ssd", "scrub"]}"#
+        let scenario = try JSONDecoder().decode(Scenario.self, from: Data(json.utf8))
+        #expect(scenario.model == .cnn && scenario.seeds == [0] && scenario.recipe == Scenario.defaultRecipe)
+        #expect(scenario.methods == [.selectiveSynapticDampening, .scrub])
+        let classes = (0 ..< 20).map { "s\($0)" }
+        #expect(try scenario.resolvedForgetSets(classes: classes) == [[0, 4], [0, 1]])
+        #expect(try scenario.resolvedForgetSets(classes: Array(classes.prefix(6))) == [[0, 4], [0]])
+        for preset in Scenario.Preset.allCases {
+            let made = Scenario.preset(preset)
+            #expect(try JSONDecoder().decode(Scenario.self, from: JSONEncoder().encode(made)) == made)
+        }
+        #expect(Scenario.preset(.paperAccent).layout == .accent)
+        #expect(Scenario.preset(.paperAblation).variants.count == 7)
+    }
+}
