@@ -35,11 +35,11 @@ public struct BatchPlan: Codable, Equatable, Sendable {
         self.examples = examples
     }
 
-    /// Reads plans written before ``examples`` existed as visiting all examples.
+    /// Reads a plan in which any field may be missing (scenario files name only what they change).
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        retainFraction = try container.decode(Double.self, forKey: .retainFraction)
-        balancesForgetExamples = try container.decode(Bool.self, forKey: .balancesForgetExamples)
+        retainFraction = try container.decodeIfPresent(Double.self, forKey: .retainFraction) ?? 1
+        balancesForgetExamples = try container.decodeIfPresent(Bool.self, forKey: .balancesForgetExamples) ?? false
         examples = try container.decodeIfPresent(Examples.self, forKey: .examples) ?? .all
     }
 

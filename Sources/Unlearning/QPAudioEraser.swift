@@ -133,3 +133,35 @@ public struct QPAudioEraser: UnlearningMethod {
         return run
     }
 }
+
+extension QPAudioEraser.Configuration {
+    enum CodingKeys: String, CodingKey {
+        case phase, weightScale, lambda, epochs, learningRate, batchSize, epsilon, mixesBias, forgetTarget, batchPlan
+        case destructiveInterference, superpositionLabels, uncertaintyFineTune, entropyTerm, entanglement
+    }
+
+    /// Reads a configuration in which any field may be missing (a scenario file names only what it
+    /// changes); a missing field keeps its default.
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        func read<T: Decodable>(_ key: CodingKeys, into value: inout T) throws {
+            if let decoded = try c.decodeIfPresent(T.self, forKey: key) { value = decoded }
+        }
+        try read(.phase, into: &phase)
+        try read(.weightScale, into: &weightScale)
+        try read(.lambda, into: &lambda)
+        try read(.epochs, into: &epochs)
+        try read(.learningRate, into: &learningRate)
+        try read(.batchSize, into: &batchSize)
+        try read(.epsilon, into: &epsilon)
+        try read(.mixesBias, into: &mixesBias)
+        try read(.forgetTarget, into: &forgetTarget)
+        try read(.batchPlan, into: &batchPlan)
+        try read(.destructiveInterference, into: &destructiveInterference)
+        try read(.superpositionLabels, into: &superpositionLabels)
+        try read(.uncertaintyFineTune, into: &uncertaintyFineTune)
+        try read(.entropyTerm, into: &entropyTerm)
+        try read(.entanglement, into: &entanglement)
+    }
+}

@@ -33,17 +33,19 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A scenario file (JSON) instead of a preset.", valueName: "file"))
     var scenario: String?
 
-    @Option(help: ArgumentHelp("The dataset root for a preset; the synthetic corpus when omitted.", valueName: "path"))
+    @Option(help: ArgumentHelp("The dataset root (replacing a scenario file's); for a preset the synthetic corpus when omitted.",
+                               valueName: "path"))
     var data: String?
 
-    @Option(help: ArgumentHelp("The architecture for a preset.", valueName: "name"))
-    var model: Architecture = .cnn
+    @Option(help: ArgumentHelp("The architecture (replacing a scenario file's): cnn (the default for presets), resnet18, vit-tiny.",
+                               valueName: "name"))
+    var model: Architecture?
 
     @Option(help: ArgumentHelp("Methods to run (comma-separated), instead of all: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")). Retraining always runs.",
                                valueName: "names"))
     var methods: String?
 
-    @Option(help: ArgumentHelp("Seeds (comma-separated); results are mean ± std over them.", valueName: "seeds"))
+    @Option(help: ArgumentHelp("Seeds for a preset (comma-separated); results are mean ± std over them. A scenario file names its own.", valueName: "seeds"))
     var seeds = "0"
 
     @Option(help: ArgumentHelp("Folder for models, per-run results and reports.", valueName: "folder"))
@@ -77,9 +79,11 @@ struct ExperimentCommand: ParsableCommand {
         if let scenario {
             var loaded = try Scenario(contentsOf: URL(fileURLWithPath: scenario))
             if methods != nil { loaded.methods = parsedMethods! }
+            if let data { loaded.data = data }
+            if let model { loaded.model = model }
             return loaded
         }
-        var made = Scenario.preset(preset!, data: data, model: model, seeds: parsedSeeds!)
+        var made = Scenario.preset(preset!, data: data, model: model ?? .cnn, seeds: parsedSeeds!)
         if methods != nil { made.methods = parsedMethods! }
         return made
     }

@@ -106,5 +106,14 @@ private func isWellFormed(_ text: String) -> Bool {
         }
         #expect(Scenario.preset(.paperAccent).layout == .accent)
         #expect(Scenario.preset(.paperAblation).variants.count == 7)
+
+        // A variant names only what it changes; the rest keeps QPAudioEraser's defaults.
+        let partial = #"{"epochs": 1, "batchPlan": {"retainFraction": 0.25}, "forgetTarget": "retained-uniform"}"#
+        let variant = try JSONDecoder().decode(QPAudioEraser.Configuration.self, from: Data(partial.utf8))
+        var expected = QPAudioEraser.Configuration()
+        expected.epochs = 1
+        expected.batchPlan.retainFraction = 0.25
+        expected.forgetTarget = .retainedUniform
+        #expect(variant == expected)
     }
 }
