@@ -163,10 +163,17 @@ public final class ExperimentRunner {
 
     private func originalModel(seed: UInt64, data: PreparedData) throws -> TrainedModel {
         let url = originalURL(seed: seed)
-        if let model = try? TrainedModel(contentsOf: url) { return model }
-        log("seed \(seed): training the original \(scenario.model.rawValue)")
         var recipe = scenario.recipe
         recipe.seed = seed
+        if var model = try? TrainedModel(contentsOf: url) {
+            // An original placed here by hand may predate recorded recipes: it was trained with the scenario's.
+            if model.recipe == nil {
+                model.recipe = recipe
+                try model.save(to: url)
+            }
+            return model
+        }
+        log("seed \(seed): training the original \(scenario.model.rawValue)")
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let outcome = try trainModel(scenario.model, on: data, configuration: recipe, checkpoint: url) { trainer in
             TrainingProgressPrinter(epochs: recipe.epochs).attach(to: trainer)

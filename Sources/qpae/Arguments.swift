@@ -58,7 +58,8 @@ struct CacheOption: ParsableArguments {
 
 /// Where reports go; shared by the commands that evaluate.
 struct ReportOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Also write the evaluation as JSON (configuration, seed, version, dataset fingerprint, timings).",
+    @Option(name: [.customLong("json"), .customLong("report")],
+            help: ArgumentHelp("Also write the evaluation as JSON (configuration, seed, version, dataset fingerprint, timings).",
                                valueName: "file"))
     var json: String?
 

@@ -34,10 +34,26 @@ private func parseMessage(_ arguments: [String]) -> String? {
         (["train", "--out", "x.safetensors", "--patience", "3", "--validation-fraction", "0"], "--patience needs a validation split"),
         (["train"], "--out"),
         (["evaluate"], "--model"),
+        (["experiment", "--out", "x"], "either --preset NAME or --scenario FILE"),
+        (["experiment", "--preset", "paper-single", "--out", "x", "--seeds", "0,one"], "--seeds 0,one"),
+        (["experiment", "--preset", "paper-single", "--out", "x", "--methods", "ssd,magic"], "--methods ssd,magic"),
+        (["experiment", "--preset", "paper-everything", "--out", "x"], "paper-everything"),
     ])
     func badArgumentsAreExplained(arguments: [String], expected: String) {
         let message = parseMessage(arguments)
         #expect(message?.contains(expected) == true, "\(message ?? "parsed")")
+    }
+
+    @Test func experimentFlagsMakeTheScenario() throws {
+        let command = try #require(try QPAE.parseAsRoot(
+            ["experiment", "--preset", "paper-multi", "--data", "/data/fsdd", "--model", "resnet18", "--seeds", "0,1,2",
+             "--methods", "qpaudioeraser,ssd", "--out", "x"]) as? ExperimentCommand)
+        let scenario = try command.makeScenario()
+        #expect(scenario.name == "paper-multi" && scenario.kind == .multi)
+        #expect(scenario.data == "/data/fsdd" && scenario.model == .resnet18)
+        #expect(scenario.seeds == [0, 1, 2])
+        #expect(scenario.methods == [.qpaudioeraser, .selectiveSynapticDampening])
+        #expect(scenario.forgetSets == [["0", "4"], ["10%"]])
     }
 
     @Test func trainRefusesToOverwriteWithoutBeingTold() throws {
