@@ -62,7 +62,7 @@ extension SyntheticCorpus {
     ///
     /// - Throws: ``SpeechSynthesisError`` when espeak-ng is missing or fails; ``AudioError`` on writing.
     public static func makeAccents(into folder: URL, accents: [SyntheticAccent] = SyntheticAccent.all,
-                                   speakersPerAccent: Int = 4, sentencesPerSpeaker: Int = 3, seed: UInt64,
+                                   speakersPerAccent: Int = 8, sentencesPerSpeaker: Int = 5, seed: UInt64,
                                    synthesizer: SpeechSynthesizer = SpeechSynthesizer()) throws {
         checkPrecondition(speakersPerAccent > 0, "speakersPerAccent must be positive, got \(speakersPerAccent)")
         checkPrecondition((1...accentSentences.count).contains(sentencesPerSpeaker),
@@ -79,10 +79,7 @@ extension SyntheticCorpus {
                 let variant = voiceVariants.randomElement(using: &random)!
                 let pitch = Int.random(in: 30...70, using: &random)
                 let speed = Int.random(in: 140...180, using: &random)
-                let first = (n - 1) * sentencesPerSpeaker
-                let text = (0..<sentencesPerSpeaker)
-                    .map { accentSentences[(first + $0) % accentSentences.count] }
-                    .joined(separator: " ")
+                let text = accentSentences.prefix(sentencesPerSpeaker).joined(separator: " ")
                 let name = "\(accent.language)\(n)"
                 let voice = "\(accent.code)+\(variant)"
                 jobs.append(Utterance(text: text, voice: voice, pitch: pitch, speed: speed,

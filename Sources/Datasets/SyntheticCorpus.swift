@@ -14,7 +14,8 @@ import Foundation
 ///
 /// Everything follows from the seed: the same seed and settings give byte-identical files (espeak-ng is
 /// deterministic). Generation runs several espeak-ng processes at once; the default corpus (6 speakers ×
-/// 10 digits × 5 takes, 13 accents × 4 speakers × 3 sentences) takes a few seconds on two cores.
+/// 10 digits × 5 takes, 13 accents × 8 speakers reading the same 5 sentences) takes about half a minute on
+/// two cores.
 ///
 /// ```swift
 /// let root = try SyntheticCorpus.ensure(at: cache.appendingPathComponent("synthetic"), seed: 0)
@@ -42,21 +43,21 @@ public enum SyntheticCorpus {
         public var accentCodes: [String]
         /// Speakers (recordings) per accent.
         public var speakersPerAccent: Int
-        /// Sentences in each accent recording.
+        /// Sentences each accent speaker reads (the same for everyone; 5 is the archive's paragraph).
         public var sentencesPerSpeaker: Int
         /// Bumped when the generator changes what it writes, so old caches regenerate.
         public var formatVersion: Int
 
         public init(speakerCount: Int = 6, takes: Int = 5, digits: [Int] = Array(0...9),
                     accentCodes: [String] = SyntheticAccent.all.map(\.code),
-                    speakersPerAccent: Int = 4, sentencesPerSpeaker: Int = 3) {
+                    speakersPerAccent: Int = 8, sentencesPerSpeaker: Int = 5) {
             self.speakerCount = speakerCount
             self.takes = takes
             self.digits = digits
             self.accentCodes = accentCodes
             self.speakersPerAccent = speakersPerAccent
             self.sentencesPerSpeaker = sentencesPerSpeaker
-            self.formatVersion = 1
+            self.formatVersion = 2
         }
     }
 

@@ -14,7 +14,7 @@ extension EvaluationReport {
             + (model.forgottenClasses.isEmpty ? "" : ", has forgotten \(model.forgottenClasses.joined(separator: ", "))") + "\n"
         text += "- data: `\(dataset.path)`\(dataset.isSynthetic ? " (built-in synthetic corpus)" : ""), split \(dataset.split), "
             + "fingerprint \(dataset.fingerprint), \(dataset.trainingExampleCount) training and \(dataset.testExampleCount) test examples\n"
-        text += "- \(software), \(createdAt), seed \(seed)\n\n"
+        text += "- \(software), \(createdAt), seed \(seed), \(threads) compute threads\n\n"
         text += evaluation.summaryTable(before: before).rendered + "\n"
         if let forget = evaluation.forget {
             text += "## Forgetting \(forget.forgetClasses.joined(separator: ", "))\n\n"

@@ -1,6 +1,7 @@
 import Datasets
 import Evaluation
 import Foundation
+import Tensors
 import Unlearning
 
 /// The version written into every report and checkpoint made by this build.
@@ -78,6 +79,9 @@ public struct UnlearningSummary: Codable, Sendable, Equatable {
 /// fingerprint and timings, as JSON (``write(json:)``) or Markdown (``markdown``).
 public struct EvaluationReport: Codable, Sendable, Equatable {
     public var software = "QPAudioEraser \(QPAudioEraserVersion.current)"
+    /// Compute threads (`QPAE_THREADS`): results are bit-reproducible for a seed and a thread count;
+    /// another count changes the last bits of some kernels' sums, which training can amplify.
+    public var threads = ComputeThreads.count
     /// ISO 8601, UTC.
     public var createdAt: String
     /// What produced it: `evaluate`, `train`, `demo`, ….

@@ -76,7 +76,8 @@ extension ExperimentResults {
     public var markdown: String {
         var text = "# Experiment \(scenario.name): \(architecture) on \(dataset.layout) (\(dataset.classKind), \(dataset.classes.count) classes)\n\n"
         text += "- data `\(dataset.path)`, split \(dataset.split), fingerprint \(dataset.fingerprint); seeds "
-            + scenario.seeds.map(String.init).joined(separator: ", ") + "; \(software); \(String(format: "%.0f", seconds)) s in all\n"
+            + scenario.seeds.map(String.init).joined(separator: ", ") + "; \(software), \(threads) compute threads; "
+            + String(format: "%.0f", seconds) + " s in all\n"
         text += "- original model test accuracy: "
             + originalAccuracy.map { MarkdownTable.percent($0) }.joined(separator: ", ") + " (per seed)\n"
         for note in notes { text += "- note: \(note)\n" }

@@ -1,12 +1,15 @@
 import Datasets
 import Evaluation
 import Foundation
+import Tensors
 import Training
 import Unlearning
 
 /// Everything an experiment produced: the runs and what they were run on.
 public struct ExperimentResults: Codable, Sendable, Equatable {
     public var software = "QPAudioEraser \(QPAudioEraserVersion.current)"
+    /// Compute threads (`QPAE_THREADS`); see ``EvaluationReport/threads``.
+    public var threads = ComputeThreads.count
     public var scenario: Scenario
     public var dataset: DatasetSummary
     public var architecture: String

@@ -23,10 +23,27 @@ struct DataCommand: ParsableCommand {
         @Option(help: "Seeds the voices' pitches and speeds.")
         var seed: UInt64 = 0
 
+        @Option(help: "Synthetic speakers saying digits.")
+        var speakers = 6
+
+        @Option(help: "Speakers per accent.")
+        var speakersPerAccent = 8
+
+        func validate() throws {
+            guard speakers >= 2, speakersPerAccent >= 2 else {
+                throw ValidationError("--speakers and --speakers-per-accent must be at least 2")
+            }
+            if out == nil, speakers != 6 || speakersPerAccent != 8 {
+                throw ValidationError("a corpus of another size needs its own --out folder (the cache holds the default one); "
+                                      + "then pass --data FOLDER/speakers or FOLDER/accents")
+            }
+        }
+
         func run() throws {
             let folder = out.map { URL(fileURLWithPath: $0) } ?? SyntheticCorpus.defaultCacheFolder
             let start = Date()
-            let root = try SyntheticCorpus.ensure(at: folder, seed: seed)
+            let settings = SyntheticCorpus.Settings(speakerCount: speakers, speakersPerAccent: speakersPerAccent)
+            let root = try SyntheticCorpus.ensure(at: folder, seed: seed, settings: settings)
             print("Synthetic corpus (seed \(seed)) in \(root.path), ready in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
             print("  speakers: \(root.appendingPathComponent(SyntheticCorpus.speakersFolderName).path)  (AudioMNIST layout)")
             print("  accents:  \(root.appendingPathComponent(SyntheticCorpus.accentsFolderName).path)  (accent archive layout)")
