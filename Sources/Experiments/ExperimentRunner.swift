@@ -144,8 +144,10 @@ public final class ExperimentRunner {
         completed += 1
         let counter = "[\(completed)/\(total)] seed \(seed), \(scenario.kind == .sequential ? "request" : "set") \(set) "
             + "(\(names.joined(separator: ", "))), \(label)"
+        // In a sequence a stored run counts once its model is kept, or once the next request has consumed it.
+        let next = runURL(seed: seed, set: set + 1, slug: Self.slug(variant?.name ?? method.rawValue))
         if let stored = try? JSONDecoder().decode(RunResult.self, from: Data(contentsOf: file)),
-           keepModel.map({ FileManager.default.fileExists(atPath: $0.path) }) ?? true {
+           keepModel.map({ FileManager.default.fileExists(atPath: $0.path) || FileManager.default.fileExists(atPath: next.path) }) ?? true {
             log(counter + ": done before, skipped")
             return stored
         }

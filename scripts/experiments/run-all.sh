@@ -59,10 +59,10 @@ chain_b() {
   experiment fsdd-cnn-qpae-sequence --scenario $HERE/fsdd-qpae-sequence.json
   reuse "$OUT/fsdd-cnn-qpae-sequence" "$OUT/fsdd-cnn-sequential" \
     runs/seed-0/set-1/retrain.json runs/seed-0/set-2/retrain.json runs/seed-0/set-3/retrain.json \
-    models/seed-0/retrain-request-3.safetensors
-  experiment fsdd-cnn-sequential --preset paper-sequential --data "$FSDD" \
-    --methods qpaudioeraser,fine-tune,ssd,scrub,bad-teacher
-  experiment fsdd-resnet18-qpae-single --scenario $HERE/fsdd-qpae-single.json --model resnet18
+    models/seed-0/retrain-request-3.safetensors   # the sequence's retraining of requests 1–3
+  experiment fsdd-cnn-sequential --preset paper-sequential --data "$FSDD" --methods qpaudioeraser,ssd,bad-teacher
+  # The ResNet18 recipe stops after 6 epochs without improvement (as `qpae train --patience 6`).
+  experiment fsdd-resnet18-qpae-single --scenario $HERE/fsdd-resnet18-qpae-single.json
 }
 
 chain_a & a=$!
