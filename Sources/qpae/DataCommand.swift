@@ -27,13 +27,13 @@ struct DataCommand: ParsableCommand {
         var speakers = 6
 
         @Option(help: "Speakers per accent.")
-        var speakersPerAccent = 8
+        var speakersPerAccent = 16
 
         func validate() throws {
             guard speakers >= 2, speakersPerAccent >= 2 else {
                 throw ValidationError("--speakers and --speakers-per-accent must be at least 2")
             }
-            if out == nil, speakers != 6 || speakersPerAccent != 8 {
+            if out == nil, speakers != 6 || speakersPerAccent != 16 {
                 throw ValidationError("a corpus of another size needs its own --out folder (the cache holds the default one); "
                                       + "then pass --data FOLDER/speakers or FOLDER/accents")
             }
