@@ -123,7 +123,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "qpae", "Training", "Evaluation", "Datasets", "NeuralNetworks"]
+            dependencies: ["Experiments", "qpae", "Training", "Evaluation", "Datasets", "NeuralNetworks", "Models", "Tensors"]
         ),
         .testTarget(
             name: "NeuralNetworksTests",

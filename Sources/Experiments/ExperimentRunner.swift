@@ -170,7 +170,10 @@ public final class ExperimentRunner {
         let url = originalURL(seed: seed)
         var recipe = scenario.recipe
         recipe.seed = seed
-        if var model = try? TrainedModel(contentsOf: url) {
+        // During training each epoch's checkpoint lies at `url` with the trainer's state beside it; the
+        // state is removed when training finishes. With the state there, training was interrupted: resume it.
+        let interrupted = FileManager.default.fileExists(atPath: Trainer.trainingStateURL(forCheckpoint: url).path)
+        if !interrupted, var model = try? TrainedModel(contentsOf: url) {
             // An original placed here by hand may predate recorded recipes: it was trained with the scenario's.
             if model.recipe == nil {
                 model.recipe = recipe
@@ -178,9 +181,10 @@ public final class ExperimentRunner {
             }
             return model
         }
-        log("seed \(seed): training the original \(scenario.model.rawValue)")
+        log("seed \(seed): \(interrupted ? "resuming" : "training") the original \(scenario.model.rawValue)")
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let outcome = try trainModel(scenario.model, on: data, configuration: recipe, checkpoint: url) { trainer in
+        let outcome = try trainModel(scenario.model, on: data, configuration: recipe, checkpoint: url,
+                                     resume: interrupted) { trainer in
             TrainingProgressPrinter(epochs: recipe.epochs).attach(to: trainer)
         }
         return outcome.trained

@@ -1,5 +1,8 @@
+import Datasets
 import Experiments
 import Foundation
+import Models
+import Tensors
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
@@ -75,6 +78,32 @@ private func isWellFormed(_ text: String) -> Bool {
         other.name = "another"
         let error = #expect(throws: ExperimentError.self) { try runner(other, folder).run() }
         #expect(error?.description.contains("holds the results of another scenario") == true)
+    }
+
+    @Test func anOriginalWhoseTrainingWasInterruptedIsResumedNotTakenAsFinished() throws {
+        let folder = TinyCorpus.temporaryFile("interrupted")
+        let scenario = tinyScenario(seeds: [0])
+        // One of the recipe's two epochs, stopped there: a checkpoint with the trainer's state beside it.
+        let data = try PreparedData(DataRequest(path: TinyCorpus.speakers, featureCache: TinyCorpus.featureCache))
+        let original = folder.appendingPathComponent("models/seed-0/original.safetensors")
+        try FileManager.default.createDirectory(at: original.deletingLastPathComponent(), withIntermediateDirectories: true)
+        var firstEpoch = scenario.recipe
+        firstEpoch.epochs = 1
+        var generator = SplitMix64(seed: 0)
+        let model = Architecture.cnn.makeModel(classCount: data.classes.count, inputSize: (64, 96), using: &generator)
+        let trainer = Trainer(model: model, features: data.train.features, labels: data.train.labels,
+                              configuration: firstEpoch, checkpointURL: original,
+                              checkpointMetadata: TrainedModel(model: model, architecture: .cnn, data: data,
+                                                               statistics: data.train.features.normalizationStatistics(),
+                                                               seed: 0).metadata)
+        try trainer.train()
+        #expect(FileManager.default.fileExists(atPath: Trainer.trainingStateURL(forCheckpoint: original).path))
+
+        nonisolated(unsafe) var lines: [String] = []
+        _ = try runner(scenario, folder) { lines.append($0) }.run()
+        #expect(lines.contains { $0.contains("resuming the original") })
+        #expect(!FileManager.default.fileExists(atPath: Trainer.trainingStateURL(forCheckpoint: original).path))
+        #expect(try TrainedModel(contentsOf: original).metadata.additional["epoch"] == "2")
     }
 
     @Test func aSequenceKeepsEveryClassButOneAndReportsEachRequest() throws {
