@@ -144,9 +144,12 @@ public final class ExperimentRunner {
         completed += 1
         let counter = "[\(completed)/\(total)] seed \(seed), \(scenario.kind == .sequential ? "request" : "set") \(set) "
             + "(\(names.joined(separator: ", "))), \(label)"
-        // In a sequence a stored run counts once its model is kept, or once the next request has consumed it.
+        // A stored run counts when it is this run (not a file copied to the wrong place) and, in a sequence,
+        // once its model is kept or the next request has consumed it.
         let next = runURL(seed: seed, set: set + 1, slug: Self.slug(variant?.name ?? method.rawValue))
         if let stored = try? JSONDecoder().decode(RunResult.self, from: Data(contentsOf: file)),
+           stored.seed == seed, stored.set == set, stored.method == method, stored.variant == variant?.name,
+           stored.forgetClasses == names,
            keepModel.map({ FileManager.default.fileExists(atPath: $0.path) || FileManager.default.fileExists(atPath: next.path) }) ?? true {
             log(counter + ": done before, skipped")
             return stored

@@ -48,8 +48,6 @@ chain_a() {
   reuse "$OUT/fsdd-cnn-single" "$OUT/fsdd-cnn-ablation" runs/seed-0/set-1/retrain.json
   experiment fsdd-cnn-ablation --preset paper-ablation --data "$FSDD"
   reuse "$OUT/fsdd-cnn-single" "$OUT/fsdd-cnn-multi"
-  mkdir -p "$OUT/fsdd-cnn-multi/runs/seed-0/set-2"
-  cp -n "$OUT/fsdd-cnn-single/runs/seed-0/set-1/retrain.json" "$OUT/fsdd-cnn-multi/runs/seed-0/set-2/retrain.json" || true
   experiment fsdd-cnn-multi --preset paper-multi --data "$FSDD"
   experiment accent-cnn --preset paper-accent
 }
