@@ -8,8 +8,9 @@ struct DemoCommand: ParsableCommand {
         abstract: "See what QPAudioEraser does, on built-in synthetic voices, in a few minutes.",
         discussion: """
         Makes the synthetic corpus with espeak-ng (once; it is cached), trains a small CNN to recognise \
-        its speakers, evaluates it on held-out clips and prints the tables. The checkpoint and the \
-        reports (JSON and Markdown) are written to --out.
+        its speakers and evaluates it on held-out clips; then forgets the first speaker with \
+        QPAudioEraser, and the second in a later request, printing the before/after table of each and \
+        re-testing the first. Checkpoints and reports (JSON and Markdown) are written to --out.
         """)
 
     @Option(help: ArgumentHelp("Folder for the checkpoint and the reports.", valueName: "folder"))
@@ -18,7 +19,7 @@ struct DemoCommand: ParsableCommand {
     @Option(help: "Seeds the corpus, the split and the training.")
     var seed: UInt64 = 0
 
-    @Option(help: "Training epochs.")
+    @Option(help: "Training epochs (the unlearning uses QPAudioEraser's defaults).")
     var epochs = 12
 
     func validate() throws {

@@ -7,8 +7,9 @@ struct QPAE: ParsableCommand {
         commandName: "qpae",
         abstract: "QPAudioEraser: make a trained voice model forget a speaker or an accent.",
         discussion: """
-        Start with `qpae demo`: it makes a small synthetic corpus, trains a speaker classifier and \
-        evaluates it, in a few minutes, with no download.
+        Start with `qpae demo`: it makes a small synthetic corpus, trains a speaker classifier, then \
+        makes it forget two speakers one request after the other and shows the before/after tables, in \
+        a few minutes, with no download.
 
         Your own data: `qpae train --data PATH --out model.safetensors`, then \
         `qpae forget --model model.safetensors --forget CLASS --out forgot.safetensors`, and \
