@@ -116,17 +116,12 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
 
     /// Pretty-printed JSON with sorted keys; non-finite numbers as the strings `nan`, `inf`, `-inf`.
     public func jsonData() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        return try encoder.encode(self)
+        try ReportJSON.encoder.encode(self)
     }
 
     /// Reads a report written by ``write(json:)``.
     public init(contentsOf url: URL) throws {
-        let decoder = JSONDecoder()
-        decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        self = try decoder.decode(Self.self, from: Data(contentsOf: url))
+        self = try ReportJSON.read(Self.self, from: url)
     }
 
     /// Writes the JSON atomically: a reader sees the old file or the new one, never half of one.

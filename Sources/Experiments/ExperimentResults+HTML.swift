@@ -99,10 +99,7 @@ extension ExperimentResults {
 
     /// Writes `results.json`, `report.md`, `report.csv` and `report.html` into `folder`, atomically.
     public func writeReports(to folder: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try encoder.encode(self).write(to: folder.appendingPathComponent("results.json"), options: .atomic)
+        try ReportJSON.write(self, to: folder.appendingPathComponent("results.json"))
         try Data(markdown.utf8).write(to: folder.appendingPathComponent("report.md"), options: .atomic)
         try Data(csv.utf8).write(to: folder.appendingPathComponent("report.csv"), options: .atomic)
         try Data(html.utf8).write(to: folder.appendingPathComponent("report.html"), options: .atomic)

@@ -147,7 +147,7 @@ public final class ExperimentRunner {
         // A stored run counts when it is this run (not a file copied to the wrong place) and, in a sequence,
         // once its model is kept or the next request has consumed it.
         let next = runURL(seed: seed, set: set + 1, slug: Self.slug(variant?.name ?? method.rawValue))
-        if let stored = try? JSONDecoder().decode(RunResult.self, from: Data(contentsOf: file)),
+        if let stored = try? ReportJSON.read(RunResult.self, from: file),
            stored.seed == seed, stored.set == set, stored.method == method, stored.variant == variant?.name,
            stored.forgetClasses == names,
            keepModel.map({ FileManager.default.fileExists(atPath: $0.path) || FileManager.default.fileExists(atPath: next.path) }) ?? true {
@@ -161,7 +161,7 @@ public final class ExperimentRunner {
         if let keepModel { try outcome.model.save(to: keepModel) }
         let result = RunResult(scenario: scenario.name, seed: seed, set: set, method: method, variant: variant?.name,
                                outcome: outcome)
-        try write(result, to: file)
+        try ReportJSON.write(result, to: file)
         let elapsed = Date().timeIntervalSince(start)
         let eta = ProgressReporter.formatDuration(elapsed / Double(completed) * Double(total - completed))
         log(counter + ": FA \(MarkdownTable.percent(result.forgetAccuracy)), RA \(MarkdownTable.percent(result.retainAccuracy)), "
@@ -195,13 +195,13 @@ public final class ExperimentRunner {
 
     private func prepareFolder() throws {
         let file = output.appendingPathComponent("scenario.json")
-        if let existing = try? JSONDecoder().decode(Scenario.self, from: Data(contentsOf: file)), existing != scenario {
+        if let existing = try? ReportJSON.read(Scenario.self, from: file), existing != scenario {
             throw ExperimentError.invalidOption(
                 flag: "--out", reason: "\(output.path) holds the results of another scenario (\(existing.name)); "
                     + "choose another folder, or delete it to start over")
         }
         try FileManager.default.createDirectory(at: output, withIntermediateDirectories: true)
-        try write(scenario, to: file)
+        try ReportJSON.write(scenario, to: file)
     }
 
     private func originalURL(seed: UInt64) -> URL {
@@ -219,13 +219,5 @@ public final class ExperimentRunner {
     /// A file-name-safe form of a method or variant name.
     static func slug(_ name: String) -> String {
         String(name.lowercased().map { $0.isLetter || $0.isNumber || $0 == "." ? $0 : "-" })
-    }
-
-    private func write(_ value: some Encodable, to url: URL) throws {
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-        try encoder.encode(value).write(to: url, options: .atomic)
     }
 }

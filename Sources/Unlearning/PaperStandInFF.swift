@@ -1,6 +1,5 @@
 import Foundation
 import NeuralNetworks
-import Tensors
 import Training
 
 /// "FF (paper code)": the one-step stand-in that the QPAudioEraser authors' scripts run and report as
@@ -45,20 +44,8 @@ public struct PaperStandInFF: UnlearningMethod {
                         progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
         let c = configuration
         var run = UnlearningRun(method: name, settings: settings)
-        let moments = run.phase("forget fisher") { run in
-            let moments = ParameterImportance.gradientMoments(
-                of: model, task: task, batches: ParameterImportance.forgetShares(of: task, batchSize: c.batchSize))
-            run.examplesSeen += moments.exampleCount
-            return moments
-        }!
-        run.phase("step") { run in
-            for (parameter, fisher) in zip(moments.parameters, moments.meanSquaredGradient) {
-                var values = parameter.value.scalars
-                for i in values.indices { values[i] -= c.stepSize * fisher[i] * values[i] }
-                parameter.value = Tensor(shape: parameter.shape, scalars: values)
-            }
-            run.steps += 1
-        }
+        ParameterImportance.forgetShareStep(model, task: task, batchSize: c.batchSize, measure: "forget fisher",
+                                            run: &run) { θ, _, fisher in θ - c.stepSize * fisher * θ }
         return run
     }
 }

@@ -1,6 +1,5 @@
 import Foundation
 import NeuralNetworks
-import Tensors
 import Training
 
 /// "SD (paper code)": the one-step stand-in that the QPAudioEraser authors' scripts run and report as
@@ -45,20 +44,8 @@ public struct PaperStandInSD: UnlearningMethod {
                         progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
         let c = configuration
         var run = UnlearningRun(method: name, settings: settings)
-        let moments = run.phase("forget gradient") { run in
-            let moments = ParameterImportance.gradientMoments(
-                of: model, task: task, batches: ParameterImportance.forgetShares(of: task, batchSize: c.batchSize))
-            run.examplesSeen += moments.exampleCount
-            return moments
-        }!
-        run.phase("step") { run in
-            for (parameter, gradient) in zip(moments.parameters, moments.meanGradient) {
-                var values = parameter.value.scalars
-                for i in values.indices { values[i] -= c.stepSize * gradient[i] }
-                parameter.value = Tensor(shape: parameter.shape, scalars: values)
-            }
-            run.steps += 1
-        }
+        ParameterImportance.forgetShareStep(model, task: task, batchSize: c.batchSize, measure: "forget gradient",
+                                            run: &run) { θ, gradient, _ in θ - c.stepSize * gradient }
         return run
     }
 }

@@ -143,6 +143,28 @@ public enum ParameterImportance {
             .filter { !$0.isEmpty }
     }
 
+    /// The paper code's one-step stand-ins ("SD", "FF"): the gradient moments of the forget shares of
+    /// `batchSize` batches (phase `measure`), then every element `θ` of every trainable parameter set to
+    /// `update(θ, ḡ, F)` with its mean gradient `ḡ` and mean squared gradient `F` (phase "step").
+    static func forgetShareStep(_ model: any Classifier, task: UnlearningTask, batchSize: Int, measure: String,
+                                run: inout UnlearningRun,
+                                update: (_ value: Float, _ gradient: Float, _ squaredGradient: Float) -> Float) {
+        let moments = run.phase(measure) { run in
+            let moments = gradientMoments(of: model, task: task, batches: forgetShares(of: task, batchSize: batchSize))
+            run.examplesSeen += moments.exampleCount
+            return moments
+        }!
+        run.phase("step") { run in
+            for (index, parameter) in moments.parameters.enumerated() {
+                let (gradient, squared) = (moments.meanGradient[index], moments.meanSquaredGradient[index])
+                var values = parameter.value.scalars
+                for i in values.indices { values[i] = update(values[i], gradient[i], squared[i]) }
+                parameter.value = Tensor(shape: parameter.shape, scalars: values)
+            }
+            run.steps += 1
+        }
+    }
+
     private static func inEvaluationMode(_ model: some Layer, _ body: () -> Void) {
         let wasTraining = model.isTraining
         model.setTraining(false)
