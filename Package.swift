@@ -36,19 +36,20 @@ let package = Package(
         .systemLibrary(name: "CSndFile", pkgConfig: "sndfile", providers: [.apt(["libsndfile1-dev"])]),
         .systemLibrary(name: "CSampleRate", pkgConfig: "samplerate", providers: [.apt(["libsamplerate0-dev"])]),
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3f", providers: [.apt(["libfftw3-dev"])]),
+        .target(name: "Checks"),
         .target(
             name: "AudioFeatures",
-            dependencies: ["CSndFile", "CSampleRate", "CFFTW"],
+            dependencies: ["Checks", "CSndFile", "CSampleRate", "CFFTW"],
             swiftSettings: vectorizedKernels
         ),
         .target(
             name: "Datasets",
-            dependencies: ["AudioFeatures", "Tensors"],
+            dependencies: ["Checks", "AudioFeatures", "Tensors"],
             swiftSettings: vectorizedKernels
         ),
         .target(
             name: "Tensors",
-            dependencies: ["CBLAS", "CDNNL"],
+            dependencies: ["Checks", "CBLAS", "CDNNL"],
             swiftSettings: vectorizedKernels
         ),
         .target(
@@ -83,7 +84,8 @@ let package = Package(
         ),
         .executableTarget(
             name: "qpae",
-            dependencies: ["Experiments", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["Experiments", "Unlearning", "Training", "Models", "Datasets",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(
             name: "TestSupport",
@@ -110,11 +112,11 @@ let package = Package(
         ),
         .testTarget(
             name: "TrainingTests",
-            dependencies: ["Training", "Models", "NeuralNetworks", "Datasets", "Tensors", "TestSupport"]
+            dependencies: ["Training", "Models", "NeuralNetworks", "Datasets", "AudioFeatures", "Tensors", "TestSupport"]
         ),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["Evaluation"],
+            dependencies: ["Evaluation", "Tensors"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
@@ -123,16 +125,17 @@ let package = Package(
         ),
         .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "qpae", "Training", "Evaluation", "Datasets", "NeuralNetworks", "Models", "Tensors"]
+            dependencies: ["Experiments", "qpae", "Unlearning", "Training", "Evaluation", "Datasets", "Models", "Tensors",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(
             name: "NeuralNetworksTests",
-            dependencies: ["NeuralNetworks", "TestSupport"],
+            dependencies: ["NeuralNetworks", "Tensors", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(
             name: "ModelsTests",
-            dependencies: ["Models", "NeuralNetworks", "TestSupport"],
+            dependencies: ["Models", "NeuralNetworks", "Tensors", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -1,3 +1,4 @@
+import Checks
 import CSndFile
 import Foundation
 
@@ -12,15 +13,6 @@ public enum AudioFileFormat: String, CaseIterable, Sendable {
     /// MP3 (`SF_FORMAT_MPEG | SF_FORMAT_MPEG_LAYER_III`, LAME inside libsndfile 1.2): lossy, and the
     /// encoder adds some silence at the start and end. Sample rates 8 kHz to 48 kHz.
     case mp3
-
-    /// The usual file extension, without the dot.
-    public var fileExtension: String {
-        switch self {
-        case .wav16, .wavFloat: "wav"
-        case .flac: "flac"
-        case .mp3: "mp3"
-        }
-    }
 
     var libsndfileFormat: Int32 {
         switch self {
@@ -47,10 +39,10 @@ public enum AudioFileFormat: String, CaseIterable, Sendable {
 public func writeAudio(
     _ samples: [Float], channelCount: Int = 1, sampleRate: Int, to url: URL, format: AudioFileFormat
 ) throws {
-    precondition(channelCount > 0, "channelCount must be positive, got \(channelCount)")
-    precondition(sampleRate > 0, "sampleRate must be positive, got \(sampleRate)")
-    precondition(samples.count % channelCount == 0,
-                 "\(samples.count) samples do not make whole frames of \(channelCount) channels")
+    checkPrecondition(channelCount > 0, "channelCount must be positive, got \(channelCount)")
+    checkPrecondition(sampleRate > 0, "sampleRate must be positive, got \(sampleRate)")
+    checkPrecondition(samples.count % channelCount == 0,
+                      "\(samples.count) samples do not make whole frames of \(channelCount) channels")
 
     let temporary = url.deletingLastPathComponent()
         .appendingPathComponent(".\(url.lastPathComponent).\(UUID().uuidString).partial")

@@ -1,3 +1,4 @@
+import Checks
 import Foundation
 
 /// One fixed-length example cut from a recording, labelled with where it came from.
@@ -84,8 +85,8 @@ public final class LogMelExtractor: Sendable {
     /// Returns `melBandCount · frameCount` values (64 × 96 = 6,144 for VGGish) in (mel, time)
     /// row-major order, the `1 × melBandCount × frameCount` layout: `result[band * frameCount + frame]`.
     public func logMel(example: [Float]) -> [Float] {
-        precondition(example.count == settings.exampleLength,
-                     "LogMelExtractor.logMel: example of \(example.count) samples, expected \(settings.exampleLength)")
+        checkPrecondition(example.count == settings.exampleLength,
+                          "LogMelExtractor.logMel: example of \(example.count) samples, expected \(settings.exampleLength)")
         let frames = settings.frameCount
         let hop = settings.hopLength
         let windowLength = settings.windowLength

@@ -1,3 +1,4 @@
+import Checks
 import Foundation
 
 /// Every constant of the log-mel front end (SPEC §5), with VGGish's framing as the default.
@@ -71,19 +72,19 @@ public struct LogMelSettings: Codable, Hashable, Sendable {
 
     /// Traps with the offending values when the settings cannot describe a log-mel front end.
     public func validate() {
-        precondition(sampleRate > 0, "LogMelSettings: sampleRate \(sampleRate) must be positive")
-        precondition(windowLength > 0 && hopLength > 0,
-                     "LogMelSettings: windowLength \(windowLength) and hopLength \(hopLength) must be positive")
-        precondition(exampleLength >= windowLength,
-                     "LogMelSettings: exampleLength \(exampleLength) is shorter than windowLength \(windowLength)")
-        precondition(fftLength >= windowLength && fftLength % 2 == 0,
-                     "LogMelSettings: fftLength \(fftLength) must be even and at least windowLength \(windowLength)")
-        precondition(melBandCount > 0, "LogMelSettings: melBandCount \(melBandCount) must be positive")
-        precondition(0 <= lowestFrequency && lowestFrequency < highestFrequency
-                     && highestFrequency <= Double(sampleRate) / 2,
-                     "LogMelSettings: need 0 ≤ lowestFrequency \(lowestFrequency) < highestFrequency "
-                     + "\(highestFrequency) ≤ sampleRate/2 = \(Double(sampleRate) / 2)")
-        precondition(logOffset > 0, "LogMelSettings: logOffset \(logOffset) must be positive")
+        checkPrecondition(sampleRate > 0, "LogMelSettings: sampleRate \(sampleRate) must be positive")
+        checkPrecondition(windowLength > 0 && hopLength > 0,
+                          "LogMelSettings: windowLength \(windowLength) and hopLength \(hopLength) must be positive")
+        checkPrecondition(exampleLength >= windowLength,
+                          "LogMelSettings: exampleLength \(exampleLength) is shorter than windowLength \(windowLength)")
+        checkPrecondition(fftLength >= windowLength && fftLength % 2 == 0,
+                          "LogMelSettings: fftLength \(fftLength) must be even and at least windowLength \(windowLength)")
+        checkPrecondition(melBandCount > 0, "LogMelSettings: melBandCount \(melBandCount) must be positive")
+        checkPrecondition(0 <= lowestFrequency && lowestFrequency < highestFrequency
+                          && highestFrequency <= Double(sampleRate) / 2,
+                          "LogMelSettings: need 0 ≤ lowestFrequency \(lowestFrequency) < highestFrequency "
+                          + "\(highestFrequency) ≤ sampleRate/2 = \(Double(sampleRate) / 2)")
+        checkPrecondition(logOffset > 0, "LogMelSettings: logOffset \(logOffset) must be positive")
     }
 }
 

@@ -1,3 +1,4 @@
+import Checks
 import CFFTW
 import Foundation
 
@@ -19,7 +20,7 @@ final class RealFFTPlan: @unchecked Sendable {
     private let plan: fftwf_plan
 
     init(length: Int) {
-        precondition(length > 0 && length % 2 == 0, "RealFFTPlan: length \(length) must be positive and even")
+        checkPrecondition(length > 0 && length % 2 == 0, "RealFFTPlan: length \(length) must be positive and even")
         self.length = length
         let input = fftwf_alloc_real(length)!
         let output = fftwf_alloc_complex(length / 2 + 1)!
@@ -27,7 +28,7 @@ final class RealFFTPlan: @unchecked Sendable {
         fftwPlannerLock.lock()
         let plan = fftwf_plan_dft_r2c_1d(Int32(length), input, output, UInt32(FFTW_ESTIMATE))
         fftwPlannerLock.unlock()
-        guard let plan else { preconditionFailure("RealFFTPlan: FFTW could not plan a real FFT of length \(length)") }
+        guard let plan else { fatalError("RealFFTPlan: FFTW could not plan a real FFT of length \(length)") }
         self.plan = plan
     }
 
@@ -61,7 +62,7 @@ final class RealFFTPlan: @unchecked Sendable {
 
     /// Transforms `buffers.input` into `buffers.output` (unnormalised, FFTW's sign convention e^{−2πi·kn/N}).
     func execute(_ buffers: Buffers) {
-        precondition(buffers.length == length, "RealFFTPlan: buffers of length \(buffers.length), plan of \(length)")
+        checkPrecondition(buffers.length == length, "RealFFTPlan: buffers of length \(buffers.length), plan of \(length)")
         fftwf_execute_dft_r2c(plan, buffers.input, buffers.output)
     }
 }

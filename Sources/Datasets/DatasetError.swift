@@ -19,6 +19,12 @@ public enum DatasetError: Error, Equatable, Sendable {
     case unsupportedClassKind(ClassKind, layout: DatasetLayout)
     /// The official split was asked for a dataset that has none.
     case noOfficialSplit(DatasetLayout)
+    /// A stratified split's test share is not strictly between 0 and 1.
+    case invalidTestFraction(Double)
+    /// A split has no examples (e.g. a dataset with one recording per class has no test part).
+    case emptySplit(part: String, dataset: String)
+    /// A class was named that is neither a class name nor an index of the classes.
+    case unknownClass(String, available: [String])
 }
 
 extension DatasetError: CustomStringConvertible {
@@ -44,7 +50,21 @@ extension DatasetError: CustomStringConvertible {
             return "class kind \(kind.rawValue) does not exist in the \(layout.rawValue) layout: use one of \(kinds)."
         case .noOfficialSplit(let layout):
             return "the \(layout.rawValue) layout has no official split: use a stratified split with a seed."
+        case .invalidTestFraction(let fraction):
+            return "--test-fraction \(fraction) must lie between 0 and 1 (e.g. 0.2)."
+        case .emptySplit(let part, let dataset):
+            return "the \(part) part of \(dataset) is empty: the dataset needs at least two recordings per "
+                + "class (or a larger --test-fraction)."
+        case .unknownClass(let name, let available):
+            return "unknown class '\(name)': the classes are \(Self.list(available)); "
+                + "name one of them or give its index 0…\(max(available.count - 1, 0))."
         }
+    }
+
+    /// At most 12 names, then how many more.
+    public static func list(_ names: [String]) -> String {
+        let shown = names.prefix(12).joined(separator: ", ")
+        return names.count > 12 ? "[\(shown), … \(names.count - 12) more]" : "[\(shown)]"
     }
 }
 

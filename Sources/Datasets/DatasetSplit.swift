@@ -52,7 +52,7 @@ public struct DatasetSplit: Sendable {
     /// The class name of `recording` (traps if it has none: every recording of a split has one).
     public func label(of recording: Recording) -> String {
         guard let label = recording.label(for: classKind) else {
-            preconditionFailure("\(recording.id) has no \(classKind.rawValue) label")
+            fatalError("\(recording.id) has no \(classKind.rawValue) label")
         }
         return label
     }

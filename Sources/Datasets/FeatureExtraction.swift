@@ -1,3 +1,4 @@
+import Checks
 import AudioFeatures
 import Foundation
 
@@ -58,7 +59,7 @@ public struct FeatureExtractor: Sendable {
 
     public init(settings: LogMelSettings = .vggish, failOnUnreadable: Bool = false,
                 threadCount: Int = ProcessInfo.processInfo.activeProcessorCount) {
-        precondition(threadCount > 0, "FeatureExtractor: threadCount \(threadCount) must be positive")
+        checkPrecondition(threadCount > 0, "FeatureExtractor: threadCount \(threadCount) must be positive")
         self.settings = settings
         self.failOnUnreadable = failOnUnreadable
         self.threadCount = threadCount
@@ -120,7 +121,7 @@ public struct FeatureExtractor: Sendable {
             case .skipped(let reason):
                 skipped.append(DatasetIndex.SkippedFile(path: recording.url.path, reason: reason))
             case nil:
-                preconditionFailure("FeatureExtractor: recording \(recording.id) was never processed")
+                fatalError("FeatureExtractor: recording \(recording.id) was never processed")
             }
         }
         let features = FeatureSet(settings: settings, values: values, recordingIDs: recordingIDs,

@@ -1,3 +1,4 @@
+import Checks
 import AudioFeatures
 import Foundation
 
@@ -30,11 +31,11 @@ public struct FeatureSet: Equatable, Sendable {
     /// - Precondition: `recordingIDs` and `exampleIndices` have one entry per example and
     ///   `values.count == recordingIDs.count · settings.featureCount`.
     public init(settings: LogMelSettings, values: [Float], recordingIDs: [String], exampleIndices: [Int]) {
-        precondition(recordingIDs.count == exampleIndices.count,
-                     "FeatureSet: \(recordingIDs.count) recording ids but \(exampleIndices.count) example indices")
-        precondition(values.count == recordingIDs.count * settings.featureCount,
-                     "FeatureSet: \(values.count) values for \(recordingIDs.count) examples of "
-                     + "\(settings.featureCount) (\(settings.melBandCount) × \(settings.frameCount))")
+        checkPrecondition(recordingIDs.count == exampleIndices.count,
+                          "FeatureSet: \(recordingIDs.count) recording ids but \(exampleIndices.count) example indices")
+        checkPrecondition(values.count == recordingIDs.count * settings.featureCount,
+                          "FeatureSet: \(values.count) values for \(recordingIDs.count) examples of "
+                          + "\(settings.featureCount) (\(settings.melBandCount) × \(settings.frameCount))")
         self.settings = settings
         self.values = values
         self.recordingIDs = recordingIDs
@@ -60,7 +61,7 @@ public struct FeatureSet: Equatable, Sendable {
 
     /// The range of `values` that holds example `index`.
     public func valueRange(of index: Int) -> Range<Int> {
-        precondition(0 <= index && index < count, "FeatureSet: example \(index) out of 0..<\(count)")
+        checkPrecondition(0 <= index && index < count, "FeatureSet: example \(index) out of 0..<\(count)")
         return index * featureCount ..< (index + 1) * featureCount
     }
 

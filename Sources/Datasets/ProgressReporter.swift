@@ -1,3 +1,4 @@
+import Checks
 import Foundation
 
 /// Shows how far a long job has come, on standard error.
@@ -34,7 +35,7 @@ public final class ProgressReporter: @unchecked Sendable {
     ///   - write: where text goes; standard error by default (tests pass a collector).
     public init(total: Int, label: String = "extracting", live: Bool = isatty(2) != 0,
                 write: @escaping @Sendable (String) -> Void = ProgressReporter.writeToStandardError) {
-        precondition(total >= 0, "ProgressReporter: total \(total) must not be negative")
+        checkPrecondition(total >= 0, "ProgressReporter: total \(total) must not be negative")
         self.total = total
         self.label = label
         self.isLive = live
@@ -114,8 +115,8 @@ public final class ProgressReporter: @unchecked Sendable {
     ///
     ///     ProgressReporter.bar(completed: 40, of: 94, width: 10)      // "####------"
     public static func bar(completed: Int, of total: Int, width: Int) -> String {
-        precondition(width >= 0 && total >= 0,
-                     "ProgressReporter.bar: width \(width) and total \(total) must not be negative")
+        checkPrecondition(width >= 0 && total >= 0,
+                          "ProgressReporter.bar: width \(width) and total \(total) must not be negative")
         let filled = total == 0 ? width : min(width, max(0, completed) * width / total)
         return String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled)
     }

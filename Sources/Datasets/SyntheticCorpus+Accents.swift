@@ -69,7 +69,7 @@ extension SyntheticCorpus {
                                    synthesizer: SpeechSynthesizer = SpeechSynthesizer()) throws {
         checkPrecondition(speakersPerAccent > 0, "speakersPerAccent must be positive, got \(speakersPerAccent)")
         checkPrecondition((1...accentSentences.count).contains(sentencesPerSpeaker),
-                     "sentencesPerSpeaker must be in 1…\(accentSentences.count), got \(sentencesPerSpeaker)")
+                          "sentencesPerSpeaker must be in 1…\(accentSentences.count), got \(sentencesPerSpeaker)")
         let recordings = folder.appendingPathComponent("recordings")
         try FileManager.default.createDirectory(at: recordings, withIntermediateDirectories: true)
 

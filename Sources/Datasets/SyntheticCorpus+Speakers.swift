@@ -47,7 +47,7 @@ extension SyntheticCorpus {
     public static func speakers(count: Int, seed: UInt64) -> [SyntheticSpeaker] {
         let combinations = voiceVariants.count * speakerPitches.count * speakerSpeeds.count
         checkPrecondition((1...combinations).contains(count),
-                     "speakerCount must be in 1…\(combinations), got \(count)")
+                          "speakerCount must be in 1…\(combinations), got \(count)")
         var random = SplitMix64(seed: seed)
         let variants = voiceVariants.shuffled(using: &random)
         var chosen: [SyntheticSpeaker] = []

@@ -93,7 +93,7 @@ public enum SyntheticCorpus {
                          seed: seed, synthesizer: synthesizer)
         let accents = settings.accentCodes.map { code in
             guard let accent = SyntheticAccent.all.first(where: { $0.code == code }) else {
-                preconditionFailure("unknown accent code \(code); use one of \(SyntheticAccent.all.map(\.code))")
+                fatalError("unknown accent code \(code); use one of \(SyntheticAccent.all.map(\.code))")
             }
             return accent
         }

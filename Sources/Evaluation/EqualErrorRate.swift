@@ -58,5 +58,5 @@ public func equalErrorRate(genuineScores: [Float], impostorScores: [Float]) -> D
         }
         previous = (far, frr)
     }
-    preconditionFailure("equalErrorRate: FAR − FRR is −1 at +∞, so the sweep always returns")
+    fatalError("equalErrorRate: FAR − FRR is −1 at +∞, so the sweep always returns")
 }

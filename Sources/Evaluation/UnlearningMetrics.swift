@@ -143,7 +143,7 @@ public struct UnlearningMetrics: Sendable, Equatable {
             let (label, row) = pair
             guard forget.contains(label) else { return nil }
             checkPrecondition(row.indices.contains(label),
-                         "UnlearningMetrics: label \(label) of sample \(index) outside its \(row.count) probabilities")
+                              "UnlearningMetrics: label \(label) of sample \(index) outside its \(row.count) probabilities")
             return row[label]
         }
     }
@@ -161,7 +161,7 @@ public struct UnlearningMetrics: Sendable, Equatable {
         return labels.enumerated().compactMap { index, label in
             guard forget.contains(label) else { return nil }
             checkPrecondition((0 ..< classCount).contains(label),
-                         "UnlearningMetrics: label \(label) of sample \(index) outside 0..<\(classCount)")
+                              "UnlearningMetrics: label \(label) of sample \(index) outside 0..<\(classCount)")
             return probabilities[index * classCount + label]
         }
     }

@@ -53,7 +53,7 @@ public struct Demo {
         var configuration = TrainingConfiguration(epochs: epochs, seed: seed)
         configuration.validationFraction = 0.1
         let outcome = try trainModel(.cnn, on: data, configuration: configuration, checkpoint: checkpoint) { trainer in
-            if showsProgress { TrainingProgressPrinter(epochs: epochs).attach(to: trainer) }
+            if showsProgress { TrainingProgressPrinter().attach(to: trainer) }
         }
         log("   best epoch \(outcome.result.bestEpoch), \(String(format: "%.1f", outcome.seconds)) s\n")
 
@@ -79,10 +79,9 @@ public struct Demo {
             let stepStart = Date()
             log("\(4 + number). Request \(number + 1): forget speaker \(speaker)"
                 + (number == 0 ? "" : " (the model of request 1; \(model.forgottenClasses.joined(separator: ", "))'s data is deleted)"))
-            let printer = showsProgress ? TrainingProgressPrinter(epochs: unlearning.epochs) : nil
-            let forgot = try forgetClasses([speaker], in: model, data: data, file: checkpoint.path,
-                                           method: QPAudioEraser(configuration: unlearning), seed: seed,
-                                           progress: printer?.report)
+            let printer = showsProgress ? TrainingProgressPrinter() : nil
+            let forgot = try forgetClasses([number], in: model, data: data, method: QPAudioEraser(configuration: unlearning),
+                                           seed: seed, observer: printer?.observer ?? .silent)
             printer?.finish()
             model = forgot.model
             let file = output.appendingPathComponent("speakers-cnn-request\(number + 1).safetensors")

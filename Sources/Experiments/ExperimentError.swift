@@ -1,14 +1,11 @@
+import Datasets
 import Foundation
 
 /// A request that cannot be carried out as given, told so that a person can fix it: every message names
 /// the file, flag or class at fault and what to do instead.
 public enum ExperimentError: Error, Equatable, Sendable {
-    /// A class named on the command line is neither a class name nor an index of the model's classes.
-    case unknownClass(String, available: [String])
     /// Every class was named for forgetting; nothing would be left to recognise.
     case forgetsEveryClass(classCount: Int)
-    /// A forget class has no training examples, so there is nothing to unlearn from.
-    case noTrainingExamples(className: String)
     /// The checkpoint's class list differs from the classes of the data it is used with.
     case classMismatch(checkpoint: String, checkpointClasses: [String], dataClasses: [String])
     /// The checkpoint was made with other log-mel settings than the data's features.
@@ -19,29 +16,23 @@ public enum ExperimentError: Error, Equatable, Sendable {
     case unknownArchitecture(checkpoint: String, name: String)
     /// A file the command would write already exists and the command was not told to replace it.
     case outputExists(String)
-    /// A split has no examples (e.g. a dataset with one recording per class has no test part).
-    case emptySplit(part: String, dataset: String)
     /// The model's outputs hold NaN or ±∞ (its weights are damaged), so no metric can be computed.
     case nonFiniteOutputs(exampleCount: Int, of: Int)
     /// An option has a value outside its range.
     case invalidOption(flag: String, reason: String)
+    /// A scenario (`file`, when it came from one) cannot be run as written: `reason` names the field.
+    case invalidScenario(file: String?, reason: String)
 }
 
 extension ExperimentError: CustomStringConvertible, LocalizedError {
     public var description: String {
         switch self {
-        case let .unknownClass(name, available):
-            return "unknown class '\(name)': the model's classes are \(Self.list(available)); "
-                + "name one of them or give its index 0…\(max(available.count - 1, 0))."
         case let .forgetsEveryClass(count):
             return "all \(count) classes were named for forgetting: nothing would be left to recognise. "
                 + "Forget fewer classes, or delete the model instead."
-        case let .noTrainingExamples(name):
-            return "class '\(name)' has no training examples in this data, so there is nothing to unlearn "
-                + "from: check --data and the class name."
         case let .classMismatch(checkpoint, checkpointClasses, dataClasses):
-            return "\(checkpoint) was trained on the classes \(Self.list(checkpointClasses)) but the data has "
-                + "\(Self.list(dataClasses)): use the dataset (and --classes kind) the model was trained on, "
+            return "\(checkpoint) was trained on the classes \(DatasetError.list(checkpointClasses)) but the data has "
+                + "\(DatasetError.list(dataClasses)): use the dataset (and --classes kind) the model was trained on, "
                 + "or train a new model on this data with `qpae train`."
         case let .featureSettingsMismatch(checkpoint, differences):
             return "\(checkpoint) expects other log-mel features (\(differences.joined(separator: "; "))): "
@@ -54,22 +45,15 @@ extension ExperimentError: CustomStringConvertible, LocalizedError {
                 + "cnn, resnet18, vit-tiny)."
         case let .outputExists(path):
             return "\(path) already exists: choose another --out, or pass --overwrite to replace it."
-        case let .emptySplit(part, dataset):
-            return "the \(part) part of \(dataset) is empty: the dataset needs at least two recordings per "
-                + "class (or a larger --test-fraction)."
         case let .nonFiniteOutputs(count, total):
             return "the model gives NaN or infinite logits for \(count) of \(total) examples: its weights are "
                 + "damaged (e.g. by a diverged training run); retrain it or use an earlier checkpoint."
         case let .invalidOption(flag, reason):
             return "\(flag): \(reason)"
+        case let .invalidScenario(file, reason):
+            return "scenario\(file.map { " " + $0 } ?? ""): \(reason)"
         }
     }
 
     public var errorDescription: String? { description }
-
-    /// At most 12 names, then how many more.
-    static func list(_ names: [String]) -> String {
-        let shown = names.prefix(12).joined(separator: ", ")
-        return names.count > 12 ? "[\(shown), … \(names.count - 12) more]" : "[\(shown)]"
-    }
 }

@@ -36,6 +36,9 @@ public final class ExperimentRunner {
     public var log: (String) -> Void = { ProgressReporter.writeToStandardError($0 + "\n") }
     /// Where extracted features are cached; `nil` is ``DataRequest/defaultFeatureCache``.
     public var featureCache: URL?
+    /// Told of every step and epoch of the trainings and methods the runs carry out (a retraining or a
+    /// SCRUB run can take many minutes): a ``TrainingProgressPrinter`` on standard error by default.
+    public var observer = TrainingProgressPrinter().observer
 
     public init(scenario: Scenario, output: URL) {
         self.scenario = scenario
@@ -45,8 +48,11 @@ public final class ExperimentRunner {
     private var completed = 0, total = 0
     private var start = Date()
 
+    /// - Throws: ``ExperimentError/invalidScenario(file:reason:)`` before anything runs when the scenario
+    ///   cannot be run as written; the errors of data preparation, training and unlearning.
     public func run() throws -> ExperimentResults {
         start = Date()
+        try scenario.validate()
         try prepareFolder()
         let data = try PreparedData(DataRequest(path: scenario.data.map { URL(fileURLWithPath: $0) },
                                                 layout: scenario.layout, classKind: scenario.classKind,
@@ -79,16 +85,15 @@ public final class ExperimentRunner {
         return results
     }
 
-    /// Retrain first (every other run is compared with it), then the methods, then the variants.
+    /// Retrain first (every other run is compared with it), then the methods in order, each as its
+    /// variants when it has some, then the variants of methods not listed.
     private var methodsAndVariants: [(method: MethodName, variant: Scenario.Variant?)] {
         var list: [(MethodName, Scenario.Variant?)] = [(.retrain, nil)]
         for method in scenario.methods where method != .retrain {
-            if method == .qpaudioeraser, !scenario.variants.isEmpty {
-                list += scenario.variants.map { (.qpaudioeraser, $0) }
-            } else {
-                list.append((method, nil))
-            }
+            let variants = scenario.variants.filter { $0.method == method }
+            list += variants.isEmpty ? [(method, nil)] : variants.map { (method, $0) }
         }
+        list += scenario.variants.filter { !scenario.methods.contains($0.method) }.map { ($0.method, $0) }
         return list
     }
 
@@ -96,11 +101,10 @@ public final class ExperimentRunner {
                          methods: [(method: MethodName, variant: Scenario.Variant?)]) throws -> [RunResult] {
         var results: [RunResult] = []
         for (number, set) in sets.enumerated() {
-            let names = set.map { data.classes[$0] }
             let before = try evaluateModel(original, on: data, forgetClasses: set, seed: seed)
             var retrain: RunResult?
             for (method, variant) in methods {
-                var result = try runOnce(method: method, variant: variant, set: number + 1, names: names, seed: seed,
+                var result = try runOnce(method: method, variant: variant, set: number + 1, classes: set, seed: seed,
                                          data: data) {
                     (try TrainedModel(contentsOf: self.originalURL(seed: seed)), before)
                 }
@@ -116,11 +120,10 @@ public final class ExperimentRunner {
                              methods: [(method: MethodName, variant: Scenario.Variant?)]) throws -> [RunResult] {
         var results: [RunResult] = []
         for (number, request) in requests.enumerated() {
-            let names = request.map { data.classes[$0] }
             var retrain: RunResult?
             for (method, variant) in methods {
                 let slug = Self.slug(variant?.name ?? method.rawValue)
-                var result = try runOnce(method: method, variant: variant, set: number + 1, names: names, seed: seed,
+                var result = try runOnce(method: method, variant: variant, set: number + 1, classes: request, seed: seed,
                                          data: data, keepModel: sequenceModelURL(seed: seed, slug: slug, request: number + 1)) {
                     let url = number == 0 ? self.originalURL(seed: seed)
                         : self.sequenceModelURL(seed: seed, slug: slug, request: number)
@@ -136,10 +139,11 @@ public final class ExperimentRunner {
     }
 
     /// One run, or its stored result. `input` gives the model to start from (and its evaluation when known).
-    private func runOnce(method: MethodName, variant: Scenario.Variant?, set: Int, names: [String], seed: UInt64,
+    private func runOnce(method: MethodName, variant: Scenario.Variant?, set: Int, classes: [Int], seed: UInt64,
                          data: PreparedData, keepModel: URL? = nil,
                          input: () throws -> (TrainedModel, ModelEvaluation?)) throws -> RunResult {
-        let label = variant.map { "QPAudioEraser (\($0.name))" } ?? method.displayName
+        let label = variant?.label ?? method.displayName
+        let names = classes.map { data.classes[$0] }
         let file = runURL(seed: seed, set: set, slug: Self.slug(variant?.name ?? method.rawValue))
         completed += 1
         let counter = "[\(completed)/\(total)] seed \(seed), \(scenario.kind == .sequential ? "request" : "set") \(set) "
@@ -149,17 +153,18 @@ public final class ExperimentRunner {
         let next = runURL(seed: seed, set: set + 1, slug: Self.slug(variant?.name ?? method.rawValue))
         if let stored = try? ReportJSON.read(RunResult.self, from: file),
            stored.seed == seed, stored.set == set, stored.method == method, stored.variant == variant?.name,
+           stored.label == label,
            stored.forgetClasses == names,
            keepModel.map({ FileManager.default.fileExists(atPath: $0.path) || FileManager.default.fileExists(atPath: next.path) }) ?? true {
             log(counter + ": done before, skipped")
             return stored
         }
         let (model, before) = try input()
-        let outcome = try forgetClasses(names, in: model, data: data, file: file.path,
-                                        method: method.makeMethod(qpaudioeraser: variant?.configuration ?? .init()),
-                                        seed: seed, before: before)
+        var outcome = try forgetClasses(classes, in: model, data: data,
+                                        method: try variant?.makeMethod() ?? method.makeMethod(), seed: seed,
+                                        before: before, observer: observer)
         if let keepModel { try outcome.model.save(to: keepModel) }
-        let result = RunResult(scenario: scenario.name, seed: seed, set: set, method: method, variant: variant?.name,
+        let result = RunResult(scenario: scenario.name, seed: seed, set: set, method: method, variant: variant,
                                outcome: outcome)
         try ReportJSON.write(result, to: file)
         let elapsed = Date().timeIntervalSince(start)
@@ -188,7 +193,7 @@ public final class ExperimentRunner {
         try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         let outcome = try trainModel(scenario.model, on: data, configuration: recipe, checkpoint: url,
                                      resume: interrupted) { trainer in
-            TrainingProgressPrinter(epochs: recipe.epochs).attach(to: trainer)
+            trainer.observer = trainer.observer.followed(by: observer)
         }
         return outcome.trained
     }

@@ -16,41 +16,43 @@ public struct ForgetOutcome {
     public var run: UnlearningRun
 }
 
-/// Forgets `names` from `trained` with `method`, measuring the model on `data`'s test split before and
-/// after (the "before" model is the one PER is measured against).
+/// Forgets the classes `request` (indices into `data.classes`) from `trained` with `method`, measuring
+/// the model on `data`'s test split before and after (the "before" model is the one PER is measured against).
 ///
 /// The method sees `data`'s training examples minus those of classes `trained` forgot in earlier
 /// requests (that data is deleted). `trained.model` is changed in place; the returned model carries the
 /// updated metadata.
 ///
-/// - Parameter before: the model's evaluation for this request when already computed (an experiment
-///   runs many methods from one original); computed here otherwise.
-/// - Throws: ``ExperimentError`` for unknown classes or data that does not fit the model;
-///   ``UnlearningError`` for a request that cannot be carried out (every class, a class forgotten before,
-///   a class without training examples) or a diverging loss.
-public func forgetClasses(_ names: [String], in trained: TrainedModel, data: PreparedData, file: String,
+/// - Parameters:
+///   - before: the model's evaluation for this request when already computed (an experiment runs many
+///     methods from one original); computed here otherwise.
+///   - observer: told of the method's steps and epochs.
+/// - Throws: ``ExperimentError`` for data that does not fit the model; ``UnlearningError`` for a
+///   request that cannot be carried out (every class, a class forgotten before, a class without
+///   training examples); ``ConfigurationError`` for a setting out of range; `TrainingError` for a
+///   diverging loss.
+public func forgetClasses(_ request: [Int], in trained: TrainedModel, data: PreparedData,
                           method: any UnlearningMethod, seed: UInt64, before: ModelEvaluation? = nil,
-                          progress: ((TrainingProgress) -> Void)? = nil) throws -> ForgetOutcome {
-    try trained.checkCompatible(with: data, file: file)
-    let request = try data.classIndices(named: names)
+                          observer: TrainingObserver = .silent) throws -> ForgetOutcome {
+    try trained.checkCompatible(with: data)
     let earlier = try data.classIndices(named: trained.forgottenClasses)
     let kept = data.train.indices(excludingClasses: Set(earlier))
     let task = try UnlearningTask(classNames: data.classes, forgetClasses: request, previouslyForgottenClasses: earlier,
                                   features: data.train.features.subset(kept), labels: kept.map { data.train.labels[$0] },
-                                  statistics: trained.statistics!, seed: seed,
+                                  statistics: trained.statistics, seed: seed,
                                   makeModel: trained.modelFactory(seed: seed &+ 0x5EED), recipe: trained.recipe)
     let before = try before
         ?? evaluateModel(trained, on: data, forgetClasses: request, earlierForgottenClasses: earlier, seed: seed)
-    let run = try method.unlearn(trained.model, task: task, progress: progress)
+    let run = try method.unlearn(trained.model, task: task, observer: observer)
+    let names = request.map { data.classes[$0] }
     var after = trained
-    after.forgottenClasses += request.map { data.classes[$0] }
-    after.appendToHistory(UnlearningRecord(classes: request.map { data.classes[$0] }, method: run.method,
-                                           settings: run.settings, seed: seed, seconds: run.seconds))
+    after.forgottenClasses += names
+    after.appendToHistory(UnlearningRecord(classes: names, method: run.method, settings: run.settings, seed: seed,
+                                           seconds: run.seconds))
     let evaluation = try evaluateModel(after, on: data, forgetClasses: request, earlierForgottenClasses: earlier,
                                        forgetAccuracyBefore: before.forget?.forgetAccuracy, seed: seed)
-    return ForgetOutcome(model: after, requestClasses: request.map { data.classes[$0] },
-                         earlierForgottenClasses: earlier.map { data.classes[$0] }, before: before, after: evaluation,
-                         run: run)
+    return ForgetOutcome(model: after, requestClasses: names, earlierForgottenClasses: earlier.map { data.classes[$0] },
+                         before: before, after: evaluation, run: run)
 }
 
 /// One past erasure request, as kept in a checkpoint's `unlearning_history`.

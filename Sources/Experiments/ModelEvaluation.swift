@@ -111,7 +111,7 @@ public func evaluateModel(_ trained: TrainedModel, on data: PreparedData, forget
 
 /// The model's outputs on `examples`, checked to be finite.
 func predictions(of trained: TrainedModel, on examples: LabelledExamples) throws -> Predictions {
-    let logits = predictLogits(of: trained.model, on: examples.features, normalizedWith: trained.statistics!)
+    let logits = predictLogits(of: trained.model, on: examples.features, normalizedWith: trained.statistics)
     let classCount = trained.classNames.count
     let damaged = stride(from: 0, to: logits.count, by: classCount)
         .filter { row in !logits[row ..< row + classCount].allSatisfy(\.isFinite) }.count

@@ -12,7 +12,7 @@ public struct RunResult: Codable, Sendable, Equatable {
     /// The classes of this set or request, by name.
     public var forgetClasses: [String]
     public var method: MethodName
-    /// The QPAudioEraser variant, in an ablation.
+    /// The variant's name, when the method ran as a ``Scenario/Variant``.
     public var variant: String?
     /// What tables print: the method's name, or the variant's.
     public var label: String
@@ -47,14 +47,15 @@ public struct RunResult: Codable, Sendable, Equatable {
     public var earlierForgotten: [ClassAccuracy]
     public var run: UnlearningRun
 
-    init(scenario: String, seed: UInt64, set: Int, method: MethodName, variant: String?, outcome: ForgetOutcome) {
+    init(scenario: String, seed: UInt64, set: Int, method: MethodName, variant: Scenario.Variant?,
+         outcome: ForgetOutcome) {
         self.scenario = scenario
         self.seed = seed
         self.set = set
         forgetClasses = outcome.requestClasses
         self.method = method
-        self.variant = variant
-        label = variant.map { "QPAudioEraser (\($0))" } ?? method.displayName
+        self.variant = variant?.name
+        label = variant?.label ?? method.displayName
         let after = outcome.after.forget!
         forgetAccuracy = after.forgetAccuracy
         retainAccuracy = after.retainAccuracy

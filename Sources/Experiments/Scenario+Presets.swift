@@ -12,7 +12,7 @@ extension Scenario {
         case paperSequential = "paper-sequential"
         /// The CNN on accents, forget spanish (the synthetic accents unless a dataset is given).
         case paperAccent = "paper-accent"
-        /// QPAudioEraser without each phase, and with λ ∈ {0.5, 1, 2}.
+        /// QPAudioEraser without each of its parts (``QPAudioEraser/Phase``), and with λ ∈ {0.5, 1, 2}.
         case paperAblation = "paper-ablation"
     }
 
@@ -32,23 +32,14 @@ extension Scenario {
             return Scenario(name: preset.rawValue, kind: .single, data: data, layout: data == nil ? .accent : nil,
                             model: model, forgetSets: [["spanish"]], seeds: seeds)
         case .paperAblation:
-            func variant(_ name: String, _ change: (inout QPAudioEraser.Configuration) -> Void) -> Variant {
-                var configuration = QPAudioEraser.Configuration()
-                change(&configuration)
-                return Variant(name: name, configuration: configuration)
+            let without = QPAudioEraser.Phase.allCases.map { part in
+                Variant(name: "without \(part.title)", configuration: .object(["without": .array([.string(part.rawValue)])]))
             }
-            return Scenario(
-                name: preset.rawValue, kind: .single, data: data, model: model, methods: [.qpaudioeraser, .retrain],
-                forgetSets: [["0"]], seeds: seeds,
-                variants: [
-                    variant("full") { _ in },
-                    variant("without interference") { $0.destructiveInterference = false },
-                    variant("without entropy term") { $0.entropyTerm = false },
-                    variant("without mixing") { $0.entanglement = false },
-                    variant("without fine-tune") { $0.uncertaintyFineTune = false },
-                    variant("λ = 0.5") { $0.lambda = 0.5 },
-                    variant("λ = 2") { $0.lambda = 2 },
-                ])
+            let lambdas = [("0.5", 0.5), ("2", 2)].map { name, value in
+                Variant(name: "λ = \(name)", configuration: .object(["lambda": .number(value)]))
+            }
+            return Scenario(name: preset.rawValue, kind: .single, data: data, model: model, methods: [.retrain],
+                            forgetSets: [["0"]], seeds: seeds, variants: [Variant(name: "full")] + without + lambdas)
         }
     }
 }

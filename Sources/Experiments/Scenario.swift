@@ -5,12 +5,19 @@ import Training
 import Unlearning
 
 /// One experiment as data: which dataset and model, which methods on which forget sets, over which
-/// seeds. Read from a JSON file (`qpae experiment --scenario FILE`) or built from a preset.
+/// seeds. Read from a JSON file (`qpae experiment --scenario FILE`) or built from a preset, and checked
+/// (``validate()``) before anything runs.
 ///
 /// ```json
 /// {"name": "fsdd-single", "kind": "single", "data": "../shared/data/fsdd", "model": "cnn",
-///  "methods": ["qpaudioeraser", "retrain", "ssd"], "forgetSets": [["0"]], "seeds": [0, 1, 2]}
+///  "methods": ["qpaudioeraser", "retrain", "ssd"], "forgetSets": [["0"]], "seeds": [0, 1, 2],
+///  "recipe": {"epochs": 20},
+///  "variants": [{"name": "budget", "configuration": {"epochs": 1, "batchPlan": {"retainFraction": 0.25}}},
+///               {"name": "gentle", "method": "scrub", "configuration": {"alpha": 0.01}}]}
 /// ```
+///
+/// `recipe` and each variant's `configuration` name only what they change (from ``defaultRecipe`` and
+/// from the method's published defaults).
 public struct Scenario: Codable, Equatable, Sendable {
     /// How the forget sets are used.
     public enum Kind: String, Codable, CaseIterable, Sendable {
@@ -21,15 +28,37 @@ public struct Scenario: Codable, Equatable, Sendable {
         case sequential
     }
 
-    /// A named QPAudioEraser configuration (the ablation compares several).
+    /// A method with some of its settings changed, under a name (the ablation compares several of
+    /// QPAudioEraser's). A method with variants runs as its variants instead of once with its defaults.
     public struct Variant: Codable, Equatable, Sendable {
         public var name: String
-        public var configuration: QPAudioEraser.Configuration
+        /// The method configured. Default `qpaudioeraser`.
+        public var method: MethodName
+        /// The settings changed from the method's defaults, as a JSON object (`{"epochs": 1}`).
+        public var configuration: JSONValue
 
-        public init(name: String, configuration: QPAudioEraser.Configuration) {
+        public init(name: String, method: MethodName = .qpaudioeraser, configuration: JSONValue = .object([:])) {
             self.name = name
+            self.method = method
             self.configuration = configuration
         }
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.container(keyedBy: CodingKeys.self)
+            self.init(name: try c.decode(String.self, forKey: .name),
+                      method: try c.decodeIfPresent(MethodName.self, forKey: .method) ?? .qpaudioeraser,
+                      configuration: try c.decodeIfPresent(JSONValue.self, forKey: .configuration) ?? .object([:]))
+        }
+
+        /// The method with the variant's settings.
+        ///
+        /// - Throws: ``ConfigurationError`` naming the method and the field.
+        public func makeMethod() throws -> any UnlearningMethod {
+            try method.makeMethod(changes: configuration)
+        }
+
+        /// What tables print: `QPAudioEraser (budget)`.
+        public var label: String { "\(method.displayName) (\(name))" }
     }
 
     public var name: String
@@ -46,7 +75,7 @@ public struct Scenario: Codable, Equatable, Sendable {
     /// classes (the paper's "10% of the classes").
     public var forgetSets: [[String]]
     public var seeds: [UInt64]
-    /// QPAudioEraser configurations to compare; empty runs the default once.
+    /// Configured methods to compare; a method named here runs as its variants instead of its defaults.
     public var variants: [Variant]
     /// Seeds the stratified split of a dataset without an official one (the same for every run seed).
     public var splitSeed: UInt64
@@ -74,9 +103,50 @@ public struct Scenario: Codable, Equatable, Sendable {
     public static let defaultRecipe = TrainingConfiguration(epochs: 30, batchSize: 32, learningRate: 1e-3, seed: 0,
                                                             validationFraction: 0.1, earlyStoppingPatience: 8)
 
-    /// Reads a scenario file (JSON); missing optional fields take the defaults above.
+    /// Reads and checks a scenario file (JSON); missing optional fields take the defaults above.
+    ///
+    /// - Throws: ``ExperimentError/invalidScenario(file:reason:)`` naming the file, the field and the
+    ///   problem (a value of the wrong kind, out of range, a setting a method does not have).
     public init(contentsOf url: URL) throws {
-        self = try JSONDecoder().decode(Scenario.self, from: Data(contentsOf: url))
+        let data = try Data(contentsOf: url)
+        do {
+            self = try JSONDecoder().decode(Scenario.self, from: data)
+            try validate()
+        } catch let error as DecodingError {
+            throw ExperimentError.invalidScenario(file: url.path, reason: ConfigurationError(error).description)
+        } catch let error as ConfigurationError {
+            throw ExperimentError.invalidScenario(file: url.path, reason: error.description)
+        } catch let ExperimentError.invalidScenario(_, reason) {
+            throw ExperimentError.invalidScenario(file: url.path, reason: reason)
+        }
+    }
+
+    /// Checks everything that can be checked before data is read: the recipe and every variant's
+    /// settings against their ranges, and that there is something to run.
+    ///
+    /// - Throws: ``ExperimentError/invalidScenario(file:reason:)`` naming the field.
+    public func validate() throws {
+        func fail(_ reason: String) -> ExperimentError { .invalidScenario(file: nil, reason: reason) }
+        guard !methods.isEmpty || !variants.isEmpty else { throw fail("methods: name at least one method") }
+        guard !forgetSets.isEmpty, forgetSets.allSatisfy({ !$0.isEmpty }) else {
+            throw fail("forgetSets: give at least one set, each naming at least one class")
+        }
+        guard !seeds.isEmpty else { throw fail("seeds: give at least one seed") }
+        do {
+            try ConfigurationError.within(owner: "recipe") { try recipe.validate() }
+        } catch let error as ConfigurationError {
+            throw fail(error.description)
+        }
+        for variant in variants {
+            do {
+                _ = try variant.makeMethod()
+            } catch let error as ConfigurationError {
+                throw fail("variant '\(variant.name)': \(error)")
+            }
+        }
+        if let name = Dictionary(grouping: variants, by: \.name).first(where: { $0.value.count > 1 })?.key {
+            throw fail("variants: the name '\(name)' is used twice (names become file names of the runs)")
+        }
     }
 
     /// The forget sets as class indices of `classes`, resolving `N%` entries.
@@ -102,7 +172,9 @@ extension Scenario {
                   layout: try c.decodeIfPresent(DatasetLayout.self, forKey: .layout),
                   classKind: try c.decodeIfPresent(ClassKind.self, forKey: .classKind),
                   model: try c.decodeIfPresent(Architecture.self, forKey: .model) ?? .cnn,
-                  recipe: try c.decodeIfPresent(TrainingConfiguration.self, forKey: .recipe) ?? Self.defaultRecipe,
+                  recipe: try c.decodeIfPresent(JSONValue.self, forKey: .recipe).map { changes in
+                      try ConfigurationError.within(owner: "recipe") { try Self.defaultRecipe.applying(changes) }
+                  } ?? Self.defaultRecipe,
                   methods: try c.decodeIfPresent([MethodName].self, forKey: .methods) ?? MethodName.allCases,
                   forgetSets: try c.decode([[String]].self, forKey: .forgetSets),
                   seeds: try c.decodeIfPresent([UInt64].self, forKey: .seeds) ?? [0],

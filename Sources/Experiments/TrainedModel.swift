@@ -14,7 +14,7 @@ import Training
 ///
 /// | key                      | value                                                  |
 /// |--------------------------|--------------------------------------------------------|
-/// | `feature_settings`       | every ``LogMelSettings`` field plus `mean`, `standardDeviation` |
+/// | `feature_settings`       | every ``LogMelSettings`` field plus `mean`, `standardDeviation` (``CheckpointMetadata/normalization``) |
 /// | `dataset_path`           | the data folder trained on                             |
 /// | `dataset_layout`, `class_kind`, `split` | how it was read and split (``SplitMethod``) |
 /// | `dataset_fingerprint`    | ``DatasetIndex/fingerprint`` of the data               |
@@ -25,6 +25,9 @@ public struct TrainedModel {
     public let model: any Classifier
     public let architecture: Architecture
     public var metadata: CheckpointMetadata
+    /// The checkpoint this model was read from or last written to, for messages; `nil` for a model
+    /// that only lives in memory.
+    public var file: URL?
 
     public enum Key {
         public static let datasetPath = "dataset_path"
@@ -44,10 +47,11 @@ public struct TrainedModel {
         self.architecture = architecture
         metadata = CheckpointMetadata(
             architecture: architecture.rawValue, classNames: data.classes, seed: seed,
-            featureSettings: Self.featureSettings(data.train.features.settings, statistics),
+            featureSettings: Self.featureSettings(data.train.features.settings),
             additional: [Key.datasetPath: data.root.path, Key.datasetLayout: data.layout.rawValue,
                          Key.classKind: data.classKind.rawValue, Key.split: data.splitMethod.description,
                          Key.datasetFingerprint: data.fingerprint])
+        metadata.normalization = statistics
     }
 
     /// Reads a checkpoint written by ``save(to:)`` (or by `qpae train`), rebuilding the model it names.
@@ -55,8 +59,8 @@ public struct TrainedModel {
     /// - Throws: ``CheckpointError`` for an unreadable file or weights that do not fit the architecture;
     ///   ``ExperimentError`` for an unknown architecture or missing feature settings.
     public init(contentsOf url: URL) throws {
-        let file = try SafeTensors(contentsOf: url)
-        let metadata = try CheckpointMetadata(file.metadata, file: url.path)
+        let contents = try SafeTensors(contentsOf: url)
+        let metadata = try CheckpointMetadata(contents.metadata, file: url.path)
         guard let architecture = Architecture(rawValue: metadata.architecture) else {
             throw ExperimentError.unknownArchitecture(checkpoint: url.path, name: metadata.architecture)
         }
@@ -65,6 +69,7 @@ public struct TrainedModel {
         }
         self.metadata = metadata
         self.architecture = architecture
+        self.file = url
         guard let settings = Self.settings(from: metadata) else {
             throw ExperimentError.incompleteCheckpoint(checkpoint: url.path, missing: "complete feature_settings")
         }
@@ -72,20 +77,25 @@ public struct TrainedModel {
         model = architecture.makeModel(classCount: metadata.classNames.count,
                                        inputSize: (settings.melBandCount, settings.frameCount), using: &generator)
         do {
-            try model.loadState(from: file)
+            try model.loadState(from: contents)
         } catch var error as CheckpointError {
             error.file = url.path
             throw error
         }
-        guard Self.statistics(from: metadata) != nil else {
+        guard metadata.normalization != nil else {
             throw ExperimentError.incompleteCheckpoint(checkpoint: url.path, missing: "normalisation mean and standard deviation")
         }
     }
 
-    /// Writes weights and metadata atomically (a previous file at `url` stays intact on failure).
-    public func save(to url: URL) throws {
+    /// Writes weights and metadata atomically (a previous file at `url` stays intact on failure) and
+    /// remembers `url` as ``file``.
+    public mutating func save(to url: URL) throws {
         try model.save(to: url, metadata: metadata)
+        file = url
     }
+
+    /// How messages name this model: its file, or that it was never saved.
+    public var fileDescription: String { file?.path ?? "the model in memory (not saved)" }
 
     public var classNames: [String] { metadata.classNames }
 
@@ -104,14 +114,9 @@ public struct TrainedModel {
                               logOffset: logOffset)
     }
 
-    /// The training split's feature mean and standard deviation.
-    public var statistics: NormalizationStatistics? { Self.statistics(from: metadata) }
-
-    private static func statistics(from metadata: CheckpointMetadata) -> NormalizationStatistics? {
-        guard let mean = metadata.featureSettings["mean"],
-              let deviation = metadata.featureSettings["standardDeviation"] else { return nil }
-        return NormalizationStatistics(mean: Float(mean), standardDeviation: Float(deviation))
-    }
+    /// The training split's feature mean and standard deviation; always present in a model read from a
+    /// file or trained here.
+    public var statistics: NormalizationStatistics { metadata.normalization! }
 
     /// The recipe the model was trained with, when recorded.
     public var recipe: TrainingConfiguration? {
@@ -153,34 +158,30 @@ public struct TrainedModel {
     /// Checks that `data` has this model's classes (same names, same order) and feature settings.
     ///
     /// - Throws: ``ExperimentError/classMismatch(checkpoint:checkpointClasses:dataClasses:)`` or
-    ///   ``ExperimentError/featureSettingsMismatch(checkpoint:differences:)``, naming `file`.
-    public func checkCompatible(with data: PreparedData, file: String) throws {
+    ///   ``ExperimentError/featureSettingsMismatch(checkpoint:differences:)``, naming ``file``.
+    public func checkCompatible(with data: PreparedData) throws {
         guard data.classes == classNames else {
-            throw ExperimentError.classMismatch(checkpoint: file, checkpointClasses: classNames, dataClasses: data.classes)
+            throw ExperimentError.classMismatch(checkpoint: fileDescription, checkpointClasses: classNames,
+                                                dataClasses: data.classes)
         }
-        let ours = Self.featureSettings(settings ?? .vggish, nil)
-        let theirs = Self.featureSettings(data.train.features.settings, nil)
+        let ours = Self.featureSettings(settings ?? .vggish)
+        let theirs = Self.featureSettings(data.train.features.settings)
         let differences = ours.keys.sorted().filter { ours[$0] != theirs[$0] }
             .map { "\($0): model \(Self.format(ours[$0]!)), data \(Self.format(theirs[$0]!))" }
         guard differences.isEmpty else {
-            throw ExperimentError.featureSettingsMismatch(checkpoint: file, differences: differences)
+            throw ExperimentError.featureSettingsMismatch(checkpoint: fileDescription, differences: differences)
         }
     }
 
     /// The settings as the name → number map of ``CheckpointMetadata/featureSettings``.
-    static func featureSettings(_ settings: LogMelSettings, _ statistics: NormalizationStatistics?) -> [String: Double] {
-        var values: [String: Double] = [
+    static func featureSettings(_ settings: LogMelSettings) -> [String: Double] {
+        [
             "sampleRate": Double(settings.sampleRate), "exampleLength": Double(settings.exampleLength),
             "windowLength": Double(settings.windowLength), "hopLength": Double(settings.hopLength),
             "fftLength": Double(settings.fftLength), "melBandCount": Double(settings.melBandCount),
             "lowestFrequency": settings.lowestFrequency, "highestFrequency": settings.highestFrequency,
             "logOffset": settings.logOffset,
         ]
-        if let statistics {
-            values["mean"] = Double(statistics.mean)
-            values["standardDeviation"] = Double(statistics.standardDeviation)
-        }
-        return values
     }
 
     private static func format(_ value: Double) -> String {

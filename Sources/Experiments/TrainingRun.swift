@@ -29,16 +29,17 @@ public struct TrainingOutcome {
 ///     evaluation re-tests them.
 ///   - observe: called with the trainer before training starts, to attach progress callbacks.
 /// - Throws: ``TrainingError`` (NaN loss, bad features, a checkpoint that cannot resume),
-///   ``CheckpointError`` for checkpoint I/O.
+///   ``ConfigurationError`` for an option out of range, ``CheckpointError`` for checkpoint I/O.
 public func trainModel(_ architecture: Architecture, on data: PreparedData, configuration: TrainingConfiguration,
                        excludedClasses: [Int] = [], checkpoint: URL? = nil, resume: Bool = false,
                        observe: (Trainer) -> Void = { _ in }) throws -> TrainingOutcome {
+    try ConfigurationError.within(owner: "training") { try configuration.validate() }
     let settings = data.train.features.settings
     var generator = SplitMix64(seed: configuration.seed)
     let model = architecture.makeModel(classCount: data.classes.count,
                                        inputSize: (settings.melBandCount, settings.frameCount), using: &generator)
     let kept = data.train.indices(excludingClasses: Set(excludedClasses))
-    guard !kept.isEmpty else { throw ExperimentError.emptySplit(part: "train", dataset: data.root.path) }
+    guard !kept.isEmpty else { throw DatasetError.emptySplit(part: "train", dataset: data.root.path) }
     let trainer = Trainer(model: model, features: data.train.features.subset(kept),
                           labels: kept.map { data.train.labels[$0] }, configuration: configuration,
                           checkpointURL: checkpoint)

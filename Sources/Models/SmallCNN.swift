@@ -33,7 +33,7 @@ public final class SmallCNN: Module, Classifier {
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         checkPrecondition(input.rank == 4 && input.shape[2] >= 16 && input.shape[3] >= 16,
-                     "SmallCNN needs [N, C, H, W] with H, W ≥ 16, got \(input.shape)")
+                          "SmallCNN needs [N, C, H, W] with H, W ≥ 16, got \(input.shape)")
         return fc(pool(features(input)))
     }
 }

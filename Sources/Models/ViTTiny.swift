@@ -21,7 +21,7 @@ public final class ViTTiny: Module, Classifier {
                 patchSize: Int = 8, dimension: Int = 192, depth: Int = 12, headCount: Int = 3, mlpDimension: Int = 768,
                 using generator: inout some RandomNumberGenerator) {
         checkPrecondition(inputSize.height % patchSize == 0 && inputSize.width % patchSize == 0,
-                     "ViTTiny: input \(inputSize) is not a whole number of \(patchSize)×\(patchSize) patches")
+                          "ViTTiny: input \(inputSize) is not a whole number of \(patchSize)×\(patchSize) patches")
         self.inputSize = inputSize
         patchEmbed = PatchEmbedding(inputChannels: inputChannels, dimension: dimension, patchSize: patchSize, using: &generator)
         let tokenCount = inputSize.height / patchSize * (inputSize.width / patchSize) + 1
@@ -54,7 +54,7 @@ public final class ViTTiny: Module, Classifier {
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         checkPrecondition(input.rank == 4 && input.shape[2] == inputSize.height && input.shape[3] == inputSize.width,
-                     "ViTTiny built for \(inputSize.height)×\(inputSize.width) inputs got \(input.shape)")
+                          "ViTTiny built for \(inputSize.height)×\(inputSize.width) inputs got \(input.shape)")
         let patches = patchEmbed(input)                                           // [B, N, D]
         let batch = patches.shape[0]
         let classTokens = classToken.value.broadcast(to: [batch, 1, patches.shape[2]])

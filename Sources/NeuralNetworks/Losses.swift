@@ -25,7 +25,7 @@ public enum Reduction: Sendable {
 public func crossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 0,
                          reduction: Reduction = .mean) -> Tensor {
     checkPrecondition(logits.rank == 2 && logits.shape[0] == labels.count,
-                 "crossEntropy: logits \(logits.shape) need one row per label (\(labels.count) labels)")
+                      "crossEntropy: logits \(logits.shape) need one row per label (\(labels.count) labels)")
     checkPrecondition(labelSmoothing >= 0 && labelSmoothing <= 1, "label smoothing \(labelSmoothing) must be in [0, 1]")
     let logProbabilities = logits.logSoftmax(alongAxis: 1)
     var perSample = -logProbabilities.gather(alongAxis: 1, indices: labels).reshaped(to: [labels.count])
@@ -41,7 +41,7 @@ public func crossEntropy(logits: Tensor, labels: [Int], labelSmoothing: Float = 
 /// QPAudioEraser's superposition labels are the uniform rows `1/K`.
 public func crossEntropy(logits: Tensor, targetDistributions targets: Tensor, reduction: Reduction = .mean) -> Tensor {
     checkPrecondition(logits.rank == 2 && targets.shape == logits.shape,
-                 "crossEntropy: logits \(logits.shape) and target distributions \(targets.shape) must both be [N, K]")
+                      "crossEntropy: logits \(logits.shape) and target distributions \(targets.shape) must both be [N, K]")
     return reduction.apply(-(targets * logits.logSoftmax(alongAxis: 1)).sum(alongAxes: [1]))
 }
 
@@ -60,7 +60,7 @@ public func entropy(logits: Tensor, reduction: Reduction = .mean) -> Tensor {
 public func klDivergence(logits student: Tensor, teacherLogits teacher: Tensor, temperature: Float = 1,
                          reduction: Reduction = .mean) -> Tensor {
     checkPrecondition(student.rank == 2 && student.shape == teacher.shape,
-                 "klDivergence: student \(student.shape) and teacher \(teacher.shape) logits must both be [N, K]")
+                      "klDivergence: student \(student.shape) and teacher \(teacher.shape) logits must both be [N, K]")
     checkPrecondition(temperature > 0, "temperature \(temperature) must be positive")
     let teacherLog = (teacher.detached / temperature).logSoftmax(alongAxis: 1)
     let studentLog = (student / temperature).logSoftmax(alongAxis: 1)

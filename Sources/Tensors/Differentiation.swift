@@ -130,6 +130,6 @@ public func pullback(at point: Tensor, cotangent: Tensor, of body: (Tensor) thro
     let (leaf, node) = point.detached.makingLeaf()
     let value = try GradientRecording.$isEnabled.withValue(true) { try body(leaf) }
     checkPrecondition(value.shape == cotangent.shape,
-                 "cotangent shape \(cotangent.shape) differs from the output shape \(value.shape)")
+                      "cotangent shape \(cotangent.shape) differs from the output shape \(value.shape)")
     return backpropagate(from: value, seed: cotangent, leaves: [node], shapes: [point.shape])[0]
 }

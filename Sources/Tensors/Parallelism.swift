@@ -1,3 +1,4 @@
+import Checks
 import CBLAS
 import Dispatch
 import Foundation

@@ -48,7 +48,7 @@ func broadcastStrides(of shape: [Int], to target: [Int]) -> [Int] {
 func normalizedAxis(_ axis: Int, rank: Int, function: String = #function) -> Int {
     let resolved = axis < 0 ? axis + rank : axis
     checkPrecondition(resolved >= 0 && resolved < Swift.max(rank, 1),
-                 "\(function): axis \(axis) out of range for rank \(rank)")
+                      "\(function): axis \(axis) out of range for rank \(rank)")
     return resolved
 }
 

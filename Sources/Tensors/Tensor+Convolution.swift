@@ -1,3 +1,4 @@
+import Checks
 import Foundation
 
 /// Output columns per GEMM: images are batched into one column matrix until it holds about this many
@@ -34,23 +35,23 @@ extension Tensor {
     static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor?, stride: (Int, Int), padding: (Int, Int),
                        dilation: (Int, Int), groups: Int, backend: ConvolutionBackend) -> Tensor {
         checkPrecondition(input.rank == 4 && weight.rank == 4,
-                     "conv2d needs input [N, C, H, W] and weight [O, C/groups, KH, KW], got \(input.shape) and \(weight.shape)")
+                          "conv2d needs input [N, C, H, W] and weight [O, C/groups, KH, KW], got \(input.shape) and \(weight.shape)")
         let (batch, channels) = (input.shape[0], input.shape[1])
         let outputChannels = weight.shape[0]
         checkPrecondition(groups >= 1 && channels % groups == 0 && outputChannels % groups == 0
-                     && weight.shape[1] == channels / groups,
-                     "conv2d: input \(input.shape), weight \(weight.shape) and groups \(groups) disagree")
+                          && weight.shape[1] == channels / groups,
+                          "conv2d: input \(input.shape), weight \(weight.shape) and groups \(groups) disagree")
         checkPrecondition(bias == nil || bias!.shape == [outputChannels],
-                     "conv2d: bias shape \(bias!.shape) must be [\(outputChannels)]")
+                          "conv2d: bias shape \(bias!.shape) must be [\(outputChannels)]")
         checkPrecondition(stride.0 >= 1 && stride.1 >= 1 && dilation.0 >= 1 && dilation.1 >= 1
-                     && padding.0 >= 0 && padding.1 >= 0, "conv2d: invalid stride \(stride), padding \(padding) or dilation \(dilation)")
+                          && padding.0 >= 0 && padding.1 >= 0, "conv2d: invalid stride \(stride), padding \(padding) or dilation \(dilation)")
         let geometry = WindowGeometry(
             channels: channels / groups, height: input.shape[2], width: input.shape[3],
             kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
             strideY: stride.0, strideX: stride.1, paddingY: padding.0, paddingX: padding.1,
             dilationY: dilation.0, dilationX: dilation.1)
         checkPrecondition(geometry.outputHeight > 0 && geometry.outputWidth > 0,
-                     "conv2d: kernel \(weight.shape[2])×\(weight.shape[3]) does not fit input \(input.shape) with padding \(padding), dilation \(dilation)")
+                          "conv2d: kernel \(weight.shape[2])×\(weight.shape[3]) does not fit input \(input.shape) with padding \(padding), dilation \(dilation)")
         let plan = ConvolutionPlan(geometry: geometry, batch: batch, groups: groups, outputChannels: outputChannels)
         let (x, w, needInput, needWeight) = (input.detached, weight.detached, input.isRecorded, weight.isRecorded)
         let outputShape = [batch, outputChannels, geometry.outputHeight, geometry.outputWidth]

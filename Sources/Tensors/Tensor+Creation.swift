@@ -10,9 +10,6 @@ extension Tensor {
     /// A tensor of `shape` filled with ones.
     public static func ones(_ shape: [Int]) -> Tensor { full(shape, value: 1) }
 
-    /// A tensor of zeros with this tensor's shape.
-    public func zerosLike() -> Tensor { .zeros(shape) }
-
     /// `[start, start + step, …]` up to but excluding `end` (NumPy `arange`).
     public static func arange(_ start: Float = 0, _ end: Float, step: Float = 1) -> Tensor {
         checkPrecondition(step != 0, "arange step must not be 0")

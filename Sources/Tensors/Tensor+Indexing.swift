@@ -10,7 +10,7 @@ extension Tensor {
         let axis = normalizedAxis(axis, rank: rank)
         let layout = AxisLayout(shape: shape, axis: axis)
         checkPrecondition(layout.laneCount > 0 && indices.count % layout.laneCount == 0,
-                     "gather: \(indices.count) indices do not fill the \(layout.laneCount) lanes of shape \(shape) along axis \(axis)")
+                          "gather: \(indices.count) indices do not fill the \(layout.laneCount) lanes of shape \(shape) along axis \(axis)")
         let picks = indices.count / layout.laneCount
         var outputShape = shape
         outputShape[axis] = picks

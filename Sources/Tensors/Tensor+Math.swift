@@ -1,3 +1,4 @@
+import Checks
 import Foundation
 
 // Element-wise functions. Each one is a forward kernel and a derivative kernel; the derivative kernel

@@ -19,7 +19,7 @@ extension Tensor {
         let valuesPerChannel = batch * spatial
         checkPrecondition(valuesPerChannel > 0, "batchNorm needs at least one value per channel, shape \(x.shape)")
         checkPrecondition(scale.map { $0.shape == [channels] } ?? true && offset.map { $0.shape == [channels] } ?? true,
-                     "batchNorm: scale \(scale?.shape ?? []) and offset \(offset?.shape ?? []) must be [\(channels)]")
+                          "batchNorm: scale \(scale?.shape ?? []) and offset \(offset?.shape ?? []) must be [\(channels)]")
         var means = [Float](repeating: 0, count: channels)
         var variances = [Float](repeating: 0, count: channels)
         let gamma = scale?.scalars ?? [Float](repeating: 1, count: channels)
@@ -109,10 +109,10 @@ extension Tensor {
     public static func layerNorm(_ x: Tensor, scale: Tensor?, offset: Tensor?, normalizedAxisCount: Int = 1,
                                  epsilon: Float = 1e-5) -> Tensor {
         checkPrecondition(normalizedAxisCount >= 1 && normalizedAxisCount <= x.rank,
-                     "layerNorm over \(normalizedAxisCount) axes of shape \(x.shape)")
+                          "layerNorm over \(normalizedAxisCount) axes of shape \(x.shape)")
         let normalizedShape = Array(x.shape.suffix(normalizedAxisCount))
         checkPrecondition(scale.map { $0.shape == normalizedShape } ?? true && offset.map { $0.shape == normalizedShape } ?? true,
-                     "layerNorm: scale \(scale?.shape ?? []) and offset \(offset?.shape ?? []) must be \(normalizedShape)")
+                          "layerNorm: scale \(scale?.shape ?? []) and offset \(offset?.shape ?? []) must be \(normalizedShape)")
         let width = normalizedShape.elementCount
         let rows = x.count / Swift.max(width, 1)
         let gamma = scale?.scalars ?? [Float](repeating: 1, count: width)

@@ -95,15 +95,15 @@ extension Tensor {
         checkPrecondition(rank == 4, "\(function) needs [N, C, H, W], got \(shape)")
         let stride = stride ?? kernel
         checkPrecondition(kernel.0 >= 1 && kernel.1 >= 1 && stride.0 >= 1 && stride.1 >= 1,
-                     "\(function): invalid kernel \(kernel) or stride \(stride)")
+                          "\(function): invalid kernel \(kernel) or stride \(stride)")
         checkPrecondition(padding.0 >= 0 && padding.1 >= 0 && 2 * padding.0 <= kernel.0 && 2 * padding.1 <= kernel.1,
-                     "\(function): padding \(padding) must be at most half the kernel \(kernel), as in PyTorch")
+                          "\(function): padding \(padding) must be at most half the kernel \(kernel), as in PyTorch")
         let geometry = WindowGeometry(channels: shape[1], height: shape[2], width: shape[3],
                                       kernelHeight: kernel.0, kernelWidth: kernel.1,
                                       strideY: stride.0, strideX: stride.1, paddingY: padding.0, paddingX: padding.1,
                                       dilationY: 1, dilationX: 1)
         checkPrecondition(geometry.outputHeight > 0 && geometry.outputWidth > 0,
-                     "\(function): kernel \(kernel) does not fit input \(shape)")
+                          "\(function): kernel \(kernel) does not fit input \(shape)")
         return geometry
     }
 }

@@ -1,3 +1,4 @@
+import Checks
 import Foundation
 
 // Reductions along axes. Results keep reduced axes with extent 1 when `keepingDimensions` is true

@@ -36,7 +36,7 @@ extension Tensor {
     /// Reorders the axes: output axis `i` is input axis `permutation[i]` (PyTorch `permute`).
     public func permuted(_ permutation: [Int]) -> Tensor {
         checkPrecondition(permutation.sorted() == Array(0..<rank),
-                     "permutation \(permutation) is not a reordering of the axes of shape \(shape)")
+                          "permutation \(permutation) is not a reordering of the axes of shape \(shape)")
         let newShape = permutation.map { shape[$0] }
         let strides = shape.contiguousStrides
         let output = Tensor(shape: newShape) { buffer in
@@ -70,7 +70,7 @@ extension Tensor {
     public func slice(alongAxis axis: Int, _ range: Range<Int>, step: Int = 1) -> Tensor {
         let axis = normalizedAxis(axis, rank: rank)
         checkPrecondition(range.lowerBound >= 0 && range.upperBound <= shape[axis] && step >= 1,
-                     "slice \(range) step \(step) out of bounds for axis \(axis) of shape \(shape)")
+                          "slice \(range) step \(step) out of bounds for axis \(axis) of shape \(shape)")
         var newShape = shape
         newShape[axis] = (range.count + step - 1) / step
         var strides = shape.contiguousStrides
@@ -120,7 +120,7 @@ extension Tensor {
         let axis = normalizedAxis(axis, rank: first.count)
         for tensor in tensors {
             checkPrecondition(tensor.rank == first.count && tensor.shape.indices.allSatisfy { $0 == axis || tensor.shape[$0] == first[$0] },
-                         "cannot concatenate shapes \(tensors.map(\.shape)) along axis \(axis)")
+                              "cannot concatenate shapes \(tensors.map(\.shape)) along axis \(axis)")
         }
         var newShape = first
         newShape[axis] = tensors.map { $0.shape[axis] }.reduce(0, +)

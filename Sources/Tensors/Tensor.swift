@@ -19,7 +19,7 @@ public struct Tensor: Sendable {
     init(shape: [Int], storage: TensorStorage, node: GradientNode? = nil) {
         checkPrecondition(shape.allSatisfy { $0 >= 0 }, "negative extent in shape \(shape)")
         checkPrecondition(shape.elementCount == storage.count,
-                     "shape \(shape) holds \(shape.elementCount) elements, storage has \(storage.count)")
+                          "shape \(shape) holds \(shape.elementCount) elements, storage has \(storage.count)")
         self.shape = shape
         self.storage = storage
         self.node = node
@@ -28,7 +28,7 @@ public struct Tensor: Sendable {
     /// A tensor of the given shape whose elements are `scalars` in row-major order.
     public init(shape: [Int], scalars: [Float]) {
         checkPrecondition(shape.elementCount == scalars.count,
-                     "shape \(shape) needs \(shape.elementCount) scalars, got \(scalars.count)")
+                          "shape \(shape) needs \(shape.elementCount) scalars, got \(scalars.count)")
         let storage = scalars.withUnsafeBufferPointer {
             TensorStorage(copying: $0.baseAddress ?? UnsafePointer(bitPattern: 64)!, count: $0.count)
         }

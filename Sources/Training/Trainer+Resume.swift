@@ -97,7 +97,7 @@ extension Trainer {
 
     /// Writes the training state after `epoch` to `url` atomically.
     func saveTrainingState(to url: URL, epoch: Int) throws {
-        guard let best else { preconditionFailure("Trainer: no best epoch after epoch \(epoch)") }
+        guard let best else { fatalError("Trainer: no best epoch after epoch \(epoch)") }
         let optimizerState = optimizer.state(for: model)
         var tensors = optimizerState.tensors.map { (TrainingStateKey.optimizerPrefix + $0.name, $0.tensor) }
         if best.epoch < epoch {

@@ -14,7 +14,7 @@ import Tensors
 /// ```swift
 /// let trainer = Trainer(model: model, features: features, labels: labels,
 ///                       configuration: .init(epochs: 10, seed: 1), checkpointURL: url)
-/// TrainingProgressPrinter(epochs: 10).attach(to: trainer)    // a live bar on a terminal
+/// TrainingProgressPrinter().attach(to: trainer)              // a live bar on a terminal
 /// let result = try trainer.train()
 /// ```
 ///
@@ -54,12 +54,8 @@ public final class Trainer {
     public var checkpointURL: URL?
     /// Architecture and class names for the checkpoint; the trainer adds epoch, seed and statistics.
     public var checkpointMetadata: CheckpointMetadata
-    /// Called after each epoch (after its files are written), on the calling thread.
-    public var progress: ((EpochSummary) -> Void)?
-    /// Called after each optimizer step, on the calling thread, with the epoch's running loss and
-    /// accuracy, the throughput and an estimate of the time left (``TrainingProgress``); ``TrainingProgressPrinter``
-    /// draws them. Keep it cheap: it runs between steps.
-    public var stepProgress: ((TrainingProgress) -> Void)?
+    /// Told of every step and every epoch (after its files are written), on the calling thread.
+    public var observer: TrainingObserver
     /// The last finished epoch (0 before training, the checkpoint's epoch after `resume(from:)`).
     public internal(set) var completedEpochs = 0
 
@@ -76,8 +72,6 @@ public final class Trainer {
 
     public enum MetadataKey {
         public static let epoch = "epoch"
-        public static let normalizationMean = "normalization_mean"
-        public static let normalizationStandardDeviation = "normalization_standard_deviation"
     }
 
     /// - Parameter statistics: the normalisation to train with; by default computed from the training
@@ -85,18 +79,18 @@ public final class Trainer {
     ///   read inputs the same way.
     public init(model: any Classifier, features: FeatureSet, labels: [Int], configuration: TrainingConfiguration,
                 statistics: NormalizationStatistics? = nil, checkpointURL: URL? = nil,
-                checkpointMetadata: CheckpointMetadata? = nil, progress: ((EpochSummary) -> Void)? = nil) {
-        configuration.validate()
-        precondition(labels.count == features.count,
-                     "Trainer: \(labels.count) labels for \(features.count) examples")
-        precondition(labels.allSatisfy { (0..<model.classCount).contains($0) },
-                     "Trainer: labels outside 0..<\(model.classCount): \(Set(labels.filter { !(0..<model.classCount).contains($0) }).sorted())")
+                checkpointMetadata: CheckpointMetadata? = nil, observer: TrainingObserver = .silent) {
+        do { try configuration.validate() } catch { fatalError("Trainer: \(error)") }
+        checkPrecondition(labels.count == features.count,
+                          "Trainer: \(labels.count) labels for \(features.count) examples")
+        checkPrecondition(labels.allSatisfy { (0..<model.classCount).contains($0) },
+                          "Trainer: labels outside 0..<\(model.classCount): \(Set(labels.filter { !(0..<model.classCount).contains($0) }).sorted())")
         self.model = model
         self.features = features
         self.labels = labels
         self.configuration = configuration
         (trainingIndices, validationIndices) = Self.split(count: features.count, configuration: configuration)
-        precondition(!trainingIndices.isEmpty, "Trainer: no training examples among \(features.count)")
+        checkPrecondition(!trainingIndices.isEmpty, "Trainer: no training examples among \(features.count)")
         if let statistics {
             self.statistics = statistics
         } else {
@@ -109,7 +103,7 @@ public final class Trainer {
         self.checkpointMetadata = checkpointMetadata
             ?? CheckpointMetadata(architecture: String(describing: type(of: model)),
                                   classNames: (0..<model.classCount).map(String.init))
-        self.progress = progress
+        self.observer = observer
         optimizer = Adam(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
     }
 
@@ -139,7 +133,7 @@ public final class Trainer {
         }
         var history: [EpochSummary] = []
         var stoppedEarly = false
-        var clock = ProgressClock(stepsPerEpoch: stepsPerEpoch, epochs: configuration.epochs)
+        var clock = ProgressClock(totalSteps: stepsPerEpoch * (configuration.epochs - completedEpochs))
         while completedEpochs < configuration.epochs {
             if let patience = configuration.earlyStoppingPatience, !validationIndices.isEmpty,
                epochsWithoutImprovement >= patience {
@@ -163,7 +157,7 @@ public final class Trainer {
                 try saveTrainingState(to: Self.trainingStateURL(forCheckpoint: checkpointURL), epoch: epoch)
                 try saveCheckpoint(to: checkpointURL, epoch: epoch)
             }
-            progress?(summary)
+            observer.epoch(summary)
         }
         if let best {
             for ((_, parameter), value) in zip(model.namedParameters(), best.values) { parameter.value = value }
@@ -178,61 +172,36 @@ public final class Trainer {
     }
 
     private func runEpoch(_ epoch: Int, clock: inout ProgressClock) throws -> EpochSummary {
-        clock.startEpoch()
+        let start = DispatchTime.now().uptimeNanoseconds
         var order = trainingIndices
         var generator = SplitMix64(seed: configuration.seed &+ UInt64(epoch))
         generator.shuffleReproducibly(&order)
-        model.setTraining(true)
-        var lossSum = 0.0, correct = 0, step = 0, seen = 0
-        for batchStart in stride(from: 0, to: order.count, by: configuration.batchSize) {
-            step += 1
-            let indices = Array(order[batchStart..<min(batchStart + configuration.batchSize, order.count)])
-            let x = features.batch(indices, normalizedWith: statistics)
-            let y = indices.map { labels[$0] }
-            var predictions: [Int] = []
-            let (loss, gradients) = valueWithGradient(at: model) { model in
-                let logits = model(x)
-                predictions = logits.argmax(alongAxis: 1)
-                return crossEntropy(logits: logits, labels: y)
-            }
-            let value = loss.item
-            guard value.isFinite else { throw TrainingError.nonFiniteLoss(epoch: epoch, step: step) }
-            optimizer.update(model, along: gradients)
-            lossSum += Double(value) * Double(indices.count)
-            correct += zip(predictions, y).filter { $0 == $1 }.count
-            seen += indices.count
-            if let stepProgress {
-                stepProgress(clock.progress(epoch: epoch, step: step, samples: seen, loss: lossSum / Double(seen),
-                                            accuracy: 100 * Double(correct) / Double(seen)))
-            }
+        var summary = try trainingPass(of: model, on: features, labels: labels, normalizedWith: statistics,
+                                       batches: consecutiveBatches(of: order, size: configuration.batchSize),
+                                       optimizer: optimizer, epoch: epoch, epochs: configuration.epochs,
+                                       clock: &clock, observer: observer) { logits, _, batch in
+            crossEntropy(logits: logits, labels: batch.map { labels[$0] })
         }
-        let validationAccuracy = validationIndices.isEmpty ? nil : accuracy(on: validationIndices)
-        return EpochSummary(epoch: epoch, loss: lossSum / Double(order.count),
-                            trainingAccuracy: 100 * Double(correct) / Double(order.count),
-                            validationAccuracy: validationAccuracy, seconds: clock.epochSeconds())
+        summary.validationAccuracy = validationIndices.isEmpty ? nil : accuracy(on: validationIndices)
+        summary.seconds = ProgressClock.seconds(since: start)
+        return summary
     }
 
     /// Accuracy in percent of the model (in inference mode) on `indices` of `features`, normalised with
     /// the training statistics; 0 for no indices.
     public func accuracy(on indices: [Int]) -> Double {
         guard !indices.isEmpty else { return 0 }
-        model.setTraining(false)
-        defer { model.setTraining(true) }
-        var correct = 0
-        for batchStart in stride(from: 0, to: indices.count, by: configuration.batchSize) {
-            let batch = Array(indices[batchStart..<min(batchStart + configuration.batchSize, indices.count)])
-            let predictions = model(features.batch(batch, normalizedWith: statistics)).argmax(alongAxis: 1)
-            correct += zip(predictions, batch).filter { $0 == labels[$1] }.count
-        }
-        return 100 * Double(correct) / Double(indices.count)
+        let logits = predictLogits(of: model, on: features, indices: indices, normalizedWith: statistics,
+                                   batchSize: configuration.batchSize)
+        let predictions = Tensor(shape: [indices.count, model.classCount], scalars: logits).argmax(alongAxis: 1)
+        return 100 * Double(zip(predictions, indices).filter { $0 == labels[$1] }.count) / Double(indices.count)
     }
 
     func saveCheckpoint(to url: URL, epoch: Int) throws {
         var metadata = checkpointMetadata
         metadata.seed = configuration.seed
         metadata.additional[MetadataKey.epoch] = String(epoch)
-        metadata.additional[MetadataKey.normalizationMean] = String(statistics.mean)
-        metadata.additional[MetadataKey.normalizationStandardDeviation] = String(statistics.standardDeviation)
+        metadata.normalization = statistics
         try model.save(to: url, metadata: metadata)
     }
 }

@@ -9,7 +9,7 @@
 /// configuration.validationFraction = 0.1
 /// configuration.earlyStoppingPatience = 3
 /// ```
-public struct TrainingConfiguration: Codable, Equatable, Sendable {
+public struct TrainingConfiguration: CheckedConfiguration {
     /// The number of passes over the training examples (epochs are numbered 1…`epochs`).
     public var epochs: Int
     /// Examples per optimizer step; the last batch of an epoch may be smaller.
@@ -38,16 +38,30 @@ public struct TrainingConfiguration: Codable, Equatable, Sendable {
         self.earlyStoppingPatience = earlyStoppingPatience
     }
 
-    /// Traps with the offending value when an option is out of range (a programmer mistake; the command
-    /// line validates its flags before building a configuration).
-    public func validate() {
-        precondition(epochs >= 0, "TrainingConfiguration: epochs \(epochs) must not be negative")
-        precondition(batchSize > 0, "TrainingConfiguration: batchSize \(batchSize) must be positive")
-        precondition(learningRate >= 0, "TrainingConfiguration: learningRate \(learningRate) must not be negative")
-        precondition(weightDecay >= 0, "TrainingConfiguration: weightDecay \(weightDecay) must not be negative")
-        precondition((0..<1).contains(validationFraction),
-                     "TrainingConfiguration: validationFraction \(validationFraction) must be in 0..<1")
-        precondition(earlyStoppingPatience.map { $0 > 0 } ?? true,
-                     "TrainingConfiguration: earlyStoppingPatience \(earlyStoppingPatience!) must be positive")
+    /// - Throws: ``ConfigurationError`` naming the first option out of its range.
+    public func validate() throws {
+        try Check.count("epochs", epochs, atLeast: 0)
+        try Check.count("batchSize", batchSize, atLeast: 1)
+        try Check.nonNegative("learningRate", learningRate)
+        try Check.nonNegative("weightDecay", weightDecay)
+        try Check.within("validationFraction", validationFraction, 0 ..< 1)
+        if let earlyStoppingPatience {
+            try Check.count("earlyStoppingPatience", earlyStoppingPatience, atLeast: 1)
+            try Check.that(validationFraction > 0, "earlyStoppingPatience", earlyStoppingPatience,
+                           allowed: "used with a validationFraction above 0 (it watches the validation accuracy)")
+        }
+    }
+
+    /// Writes every field, `earlyStoppingPatience` as `null` when unset, so that the field is listed
+    /// among the settings (``CheckedConfiguration/applying(_:)`` accepts it).
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(epochs, forKey: .epochs)
+        try container.encode(batchSize, forKey: .batchSize)
+        try container.encode(learningRate, forKey: .learningRate)
+        try container.encode(weightDecay, forKey: .weightDecay)
+        try container.encode(seed, forKey: .seed)
+        try container.encode(validationFraction, forKey: .validationFraction)
+        try container.encode(earlyStoppingPatience, forKey: .earlyStoppingPatience)
     }
 }

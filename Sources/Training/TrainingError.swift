@@ -2,8 +2,10 @@ import Foundation
 
 /// A training run that cannot go on, with a message that names where it stopped and the fix.
 public enum TrainingError: Error, Equatable, CustomStringConvertible, LocalizedError {
-    /// The loss of step `step` (1-based, within epoch `epoch`) was NaN or infinite.
-    case nonFiniteLoss(epoch: Int, step: Int)
+    /// The loss of step `step` (1-based, within epoch `epoch`) of `phase` (`nil`: a model's training;
+    /// else an unlearning method's pass) was NaN or infinite; the model holds the parameters from before
+    /// that step.
+    case nonFiniteLoss(phase: String?, epoch: Int, step: Int)
     /// Example `example` (recording `recordingID`) holds a NaN or infinite feature value; found before
     /// training starts, since such a value would poison the normalisation statistics of every batch.
     case nonFiniteFeatures(example: Int, recordingID: String)
@@ -20,9 +22,10 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible, LocalizedE
 
     public var description: String {
         switch self {
-        case let .nonFiniteLoss(epoch, step):
-            "the loss became NaN or infinite at epoch \(epoch), step \(step); check the features for NaN or "
-                + "infinite values, or try a lower learning rate (--learning-rate)"
+        case let .nonFiniteLoss(phase, epoch, step):
+            "the \(phase.map { "\($0) " } ?? "")loss became NaN or infinite at epoch \(epoch), step \(step); check the "
+                + "features for NaN or infinite values, or try a lower learning rate (--learning-rate) or, for "
+                + "QPAudioEraser, a smaller --lambda"
         case let .nonFiniteFeatures(example, recordingID):
             "example \(example) (recording \(recordingID)) has a NaN or infinite feature value; "
                 + "remove or re-extract that recording before training"

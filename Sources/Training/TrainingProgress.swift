@@ -1,18 +1,23 @@
 import Foundation
 
-/// Where a training run stands after one optimizer step: what `Trainer.stepProgress` receives.
+/// Where a run stands after one step of ``trainingPass(of:on:labels:normalizedWith:batches:optimizer:epoch:epochs:phase:clock:observer:loss:)``
+/// (training, an unlearning method's fine-tune, a pass of gradients): what ``TrainingObserver/step`` receives.
 ///
 /// Loss and accuracy are running means over the epoch's steps so far (weighted by batch size), the same
 /// means that become ``EpochSummary/loss`` and ``EpochSummary/trainingAccuracy`` after its last step.
-/// The time left is an estimate: the mean time per step since `train()` was called (validation passes
-/// of finished epochs included) times the steps left until `epochs`, as if no early stopping came.
+/// The time left is an estimate from the ``ProgressClock``: the mean time per step since the run
+/// started (validation passes of finished epochs included) times the steps left, as if no early
+/// stopping came.
 ///
 /// ```swift
-/// trainer.stepProgress = { progress in
+/// trainer.observer.step = { progress in
 ///     if progress.step == progress.stepsPerEpoch { print(progress.epoch, progress.loss) }
 /// }
 /// ```
 public struct TrainingProgress: Equatable, Sendable {
+    /// What is running when it is not plain training (`uncertainty fine-tune`, `SCRUB max-steps`); `nil`
+    /// for a model's training.
+    public var phase: String?
     /// The running epoch, 1-based.
     public var epoch: Int
     /// The last epoch of the run (`TrainingConfiguration.epochs`).
@@ -29,8 +34,9 @@ public struct TrainingProgress: Equatable, Sendable {
     /// Estimated seconds until the last epoch ends (see the type's documentation).
     public var secondsRemaining: Double
 
-    public init(epoch: Int, epochs: Int, step: Int, stepsPerEpoch: Int, loss: Double, accuracy: Double,
-                samplesPerSecond: Double, secondsRemaining: Double) {
+    public init(phase: String? = nil, epoch: Int, epochs: Int, step: Int, stepsPerEpoch: Int, loss: Double,
+                accuracy: Double, samplesPerSecond: Double, secondsRemaining: Double) {
+        self.phase = phase
         self.epoch = epoch
         self.epochs = epochs
         self.step = step
@@ -40,41 +46,29 @@ public struct TrainingProgress: Equatable, Sendable {
         self.samplesPerSecond = samplesPerSecond
         self.secondsRemaining = secondsRemaining
     }
-
-    /// The share of the epoch done, in `0…1`.
-    public var epochFraction: Double { stepsPerEpoch > 0 ? Double(step) / Double(stepsPerEpoch) : 1 }
 }
 
-/// The timing behind ``TrainingProgress``: when `train()` started, when the epoch started, and the steps
-/// done since `train()` started.
-struct ProgressClock {
-    let stepsPerEpoch: Int
-    let epochs: Int
-    private let runStart = DispatchTime.now().uptimeNanoseconds
-    private var epochStart = DispatchTime.now().uptimeNanoseconds
-    private var stepsThisRun = 0
+/// The time-left estimate of a run of several passes: the mean time per step since the clock was made,
+/// times the steps still to come.
+///
+/// Made once per run with the number of steps the run will take at most (all epochs, all passes), and
+/// handed from pass to pass, so that the time of anything between passes (validation) counts too.
+public struct ProgressClock: Sendable {
+    private let start = DispatchTime.now().uptimeNanoseconds
+    private let totalSteps: Int
+    private var stepsDone = 0
 
-    init(stepsPerEpoch: Int, epochs: Int) {
-        (self.stepsPerEpoch, self.epochs) = (stepsPerEpoch, epochs)
+    public init(totalSteps: Int) {
+        self.totalSteps = totalSteps
     }
 
-    mutating func startEpoch() { epochStart = DispatchTime.now().uptimeNanoseconds }
-
-    /// Seconds since ``startEpoch()``.
-    func epochSeconds() -> Double { Self.seconds(since: epochStart) }
-
-    /// Counts one step and describes the run after it.
-    mutating func progress(epoch: Int, step: Int, samples: Int, loss: Double, accuracy: Double) -> TrainingProgress {
-        stepsThisRun += 1
-        let stepsLeft = (epochs - epoch) * stepsPerEpoch + (stepsPerEpoch - step)
-        let epochSeconds = epochSeconds()
-        return TrainingProgress(
-            epoch: epoch, epochs: epochs, step: step, stepsPerEpoch: stepsPerEpoch, loss: loss, accuracy: accuracy,
-            samplesPerSecond: epochSeconds > 0 ? Double(samples) / epochSeconds : 0,
-            secondsRemaining: Self.seconds(since: runStart) / Double(stepsThisRun) * Double(stepsLeft))
+    /// Counts one step; returns the estimated seconds until the last one.
+    mutating func countStep() -> Double {
+        stepsDone += 1
+        return Self.seconds(since: start) / Double(stepsDone) * Double(max(totalSteps - stepsDone, 0))
     }
 
-    private static func seconds(since start: UInt64) -> Double {
+    static func seconds(since start: UInt64) -> Double {
         Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     }
 }

@@ -1,7 +1,11 @@
 /// What one epoch did: mean training loss, accuracies in percent and wall-clock time.
 public struct EpochSummary: Codable, Equatable, Sendable {
+    /// What ran, as ``TrainingProgress/phase``; `nil` for a model's training.
+    public var phase: String?
     /// 1-based epoch number.
     public var epoch: Int
+    /// The run's last epoch.
+    public var epochs: Int
     /// Mean cross-entropy over the epoch's training batches (weighted by batch size).
     public var loss: Double
     /// Accuracy in percent on the training batches as they were seen (training mode).
@@ -11,8 +15,11 @@ public struct EpochSummary: Codable, Equatable, Sendable {
     /// Wall-clock seconds of the epoch, its validation pass included.
     public var seconds: Double
 
-    public init(epoch: Int, loss: Double, trainingAccuracy: Double, validationAccuracy: Double?, seconds: Double) {
+    public init(phase: String? = nil, epoch: Int, epochs: Int, loss: Double, trainingAccuracy: Double,
+                validationAccuracy: Double? = nil, seconds: Double) {
+        self.phase = phase
         self.epoch = epoch
+        self.epochs = epochs
         self.loss = loss
         self.trainingAccuracy = trainingAccuracy
         self.validationAccuracy = validationAccuracy

@@ -25,10 +25,10 @@ import Training
 /// Their subset is drawn once; ``BatchPlan`` draws one per epoch, the same thing for their one epoch.
 ///
 /// ```swift
-/// let run = try BadTeacher().unlearn(model, task: task, progress: nil)   // 1 epoch, Adam 1e-4, batch 256
+/// let run = try BadTeacher().unlearn(model, task: task)   // 1 epoch, Adam 1e-4, batch 256
 /// ```
 public struct BadTeacher: UnlearningMethod {
-    public struct Configuration: Codable, Equatable, Sendable {
+    public struct Configuration: MethodConfiguration {
         /// T, the softmax temperature of the student and both teachers (their `KL_temperature`). Default 1.
         public var temperature: Float = 1
         /// Passes over the batches (their `epochs` in the CIFAR-100 notebook). Default 1.
@@ -42,54 +42,40 @@ public struct BadTeacher: UnlearningMethod {
         public var batchPlan = BatchPlan(retainFraction: 0.3)
 
         public init() {}
+
+        public func validate() throws {
+            try Check.positive("temperature", temperature)
+            try Check.count("epochs", epochs, atLeast: 0)
+            try Check.positive("learningRate", learningRate)
+            try Check.count("batchSize", batchSize, atLeast: 1)
+            try ConfigurationError.within(prefix: "batchPlan") { try batchPlan.validate() }
+        }
     }
 
-    public var configuration: Configuration
+    public var configuration = Configuration()
 
-    public init(configuration: Configuration = Configuration()) {
-        self.configuration = configuration
-    }
-
-    public var name: String { "Bad Teacher" }
-
-    public var settings: [String: String] {
-        let c = configuration
-        return ["temperature": String(c.temperature), "epochs": String(c.epochs),
-                "learningRate": String(c.learningRate), "batchSize": String(c.batchSize),
-                "retainFraction": String(c.batchPlan.retainFraction),
-                "balancesForgetExamples": String(c.batchPlan.balancesForgetExamples),
-                "examples": c.batchPlan.examples.rawValue]
-    }
+    public init() {}
 
     /// - Throws: ``UnlearningError/missingModelFactory(method:)`` without a model factory;
-    ///   ``UnlearningError/nonFiniteLoss(phase:epoch:step:)`` when a loss diverges.
-    public func unlearn(_ model: any Classifier, task: UnlearningTask,
-                        progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
+    ///   ``TrainingError/nonFiniteLoss(phase:epoch:step:)`` when a loss diverges.
+    public func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
+                        into run: inout UnlearningRun) throws {
         let c = configuration
-        var run = UnlearningRun(method: name, settings: settings)
         let (competent, incompetent) = try run.phase("teachers") { _ in
             (try Distillation.frozenCopy(of: model, task: task, method: name),
              try Distillation.freshModel(task: task, method: name))
         }!
         let forget = Set(task.forgetClasses)
         try run.phase("distillation") { run in
-            let optimizer = Adam(learningRate: c.learningRate)
-            for epoch in stride(from: 1, through: c.epochs, by: 1) {
-                let batches = c.batchPlan.batches(for: task, epoch: epoch, batchSize: c.batchSize)
-                let loss = try Distillation.pass(model, teachers: [competent, incompetent], task: task,
-                                                 phase: "bad-teacher distillation", epoch: epoch, epochs: c.epochs,
-                                                 batches: batches, stepsAfter: (c.epochs - epoch) * batches.count,
-                                                 optimizer: optimizer, run: &run,
-                                                 progress: progress) { logits, teacherLogits, batch in
-                    Self.unlearnerLoss(logits: logits, competentLogits: teacherLogits[0],
-                                       incompetentLogits: teacherLogits[1],
-                                       isForgotten: batch.map { forget.contains(task.labels[$0]) },
-                                       temperature: c.temperature)
-                }
-                run.epochLosses.append(loss)
+            let schedule = (0 ..< c.epochs).map { c.batchPlan.batches(for: task, epoch: $0 + 1, batchSize: c.batchSize) }
+            try trainEpochs(model, task: task, phase: "bad-teacher distillation", schedule: schedule,
+                            optimizer: Adam(learningRate: c.learningRate), run: &run, observer: observer) { logits, x, batch in
+                Self.unlearnerLoss(logits: logits, competentLogits: Distillation.teacherLogits(competent, for: x),
+                                   incompetentLogits: Distillation.teacherLogits(incompetent, for: x),
+                                   isForgotten: batch.map { forget.contains(task.labels[$0]) },
+                                   temperature: c.temperature)
             }
         }
-        return run
     }
 
     /// Their `UnlearnerLoss`: `Σ_rows KL(p ‖ softmax(s/T)) / (N·K)` with `p = softmax(u/T)` on rows

@@ -5,8 +5,8 @@ import Tensors
 import Training
 
 /// The knowledge-distillation pieces that ``SCRUB`` and ``BadTeacher`` share: teachers made from the
-/// task's model factory, teacher logits computed without recording, and one pass of student updates
-/// against the teachers over given batches.
+/// task's model factory and teacher logits computed without recording. The student's passes are the
+/// shared training loop, with a loss that asks the teachers.
 ///
 /// A teacher is a second network of the student's architecture, in inference mode (batch norm uses its
 /// running statistics, PyTorch `teacher.eval()`), whose logits are computed inside
@@ -60,22 +60,5 @@ enum Distillation {
             mixed += (useSecond ? b : a)[row * width ..< (row + 1) * width]
         }
         return Tensor(shape: first.shape, scalars: mixed)
-    }
-
-    /// One pass of the student over `batches`: for each batch, the teachers' logits (no recording), then
-    /// one `optimizer` step on `loss(studentLogits, teacherLogits, batchIndices)` with the student in
-    /// training mode. Returns the pass's mean loss (weighted by batch size).
-    ///
-    /// Records steps and examples in `run`; calls `progress` after every step, with `epoch` of `epochs`
-    /// and a time estimate that counts `stepsAfter` further steps. Throws
-    /// ``UnlearningError/nonFiniteLoss(phase:epoch:step:)`` before the update of a NaN or infinite loss.
-    static func pass(_ student: any Classifier, teachers: [any Classifier], task: UnlearningTask, phase: String,
-                     epoch: Int, epochs: Int, batches: [[Int]], stepsAfter: Int = 0, optimizer: any Optimizer,
-                     run: inout UnlearningRun, progress: ((TrainingProgress) -> Void)?,
-                     loss: (_ logits: Tensor, _ teacherLogits: [Tensor], _ batch: [Int]) -> Tensor) throws -> Double {
-        try trainingPass(student, task: task, phase: phase, epoch: epoch, epochs: epochs, batches: batches,
-                         stepsAfter: stepsAfter, optimizer: optimizer, run: &run, progress: progress) { logits, x, batch in
-            loss(logits, teachers.map { teacherLogits($0, for: x) }, batch)
-        }
     }
 }

@@ -17,45 +17,26 @@ import Training
 /// Adam 1e-3, batch 32), so every baseline trains with the same step.
 ///
 /// ```swift
-/// let run = try FineTune().unlearn(model, task: task, progress: nil)     // 5 epochs, Adam 1e-3, batch 32
+/// let run = try FineTune().unlearn(model, task: task)                    // 5 epochs, Adam 1e-3, batch 32
 /// run.examplesSeen == 5 * task.retainIndices.count                       // true
 /// ```
 public struct FineTune: UnlearningMethod {
-    public struct Configuration: Codable, Equatable, Sendable {
-        /// E, epochs over the retain set. Default 5 (the SSD reference code's `finetune`).
-        public var epochs = 5
-        /// Adam's learning rate. Default 1e-3 (the paper's baselines).
-        public var learningRate: Float = 1e-3
-        /// Examples per step. Default 32 (the paper's baselines).
-        public var batchSize = 32
+    /// E epochs over the retain set (default 5, the SSD reference code's `finetune`), Adam 1e-3, batch 32.
+    public typealias Configuration = AdamFineTuneConfiguration
 
-        public init() {}
-    }
+    public var configuration = Configuration()
 
-    public var configuration: Configuration
+    public init() {}
 
-    public init(configuration: Configuration = Configuration()) {
-        self.configuration = configuration
-    }
-
-    public var name: String { "Fine-tune" }
-
-    public var settings: [String: String] {
+    public func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
+                        into run: inout UnlearningRun) throws {
         let c = configuration
-        return ["epochs": String(c.epochs), "learningRate": String(c.learningRate), "batchSize": String(c.batchSize)]
-    }
-
-    public func unlearn(_ model: any Classifier, task: UnlearningTask,
-                        progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
-        let c = configuration
-        var run = UnlearningRun(method: name, settings: settings)
         try run.phase("fine-tune") { run in
             try fineTune(model, task: task, phase: "fine-tune", epochs: c.epochs, batchSize: c.batchSize,
                          optimizer: Adam(learningRate: c.learningRate), plan: BatchPlan(examples: .retain), run: &run,
-                         progress: progress) { logits, batch in
+                         observer: observer) { logits, batch in
                 crossEntropy(logits: logits, labels: batch.map { task.labels[$0] })
             }
         }
-        return run
     }
 }

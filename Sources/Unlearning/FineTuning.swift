@@ -13,7 +13,7 @@ import Training
 /// - `balancesForgetExamples`: the forget examples are dealt round-robin over the epoch's batches, so
 ///   every batch holds its share instead of whatever the shuffle gives.
 /// - `examples`: only the retain examples (fine-tuning) or only the forget examples (negative gradient).
-public struct BatchPlan: Codable, Equatable, Sendable {
+public struct BatchPlan: CheckedConfiguration {
     /// Which of the task's examples the epochs visit.
     public enum Examples: String, Codable, CaseIterable, Sendable {
         /// Forget and retain examples together (the default).
@@ -35,12 +35,8 @@ public struct BatchPlan: Codable, Equatable, Sendable {
         self.examples = examples
     }
 
-    /// Reads a plan in which any field may be missing (scenario files name only what they change).
-    public init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: CodingKeys.self)
-        retainFraction = try container.decodeIfPresent(Double.self, forKey: .retainFraction) ?? 1
-        balancesForgetExamples = try container.decodeIfPresent(Bool.self, forKey: .balancesForgetExamples) ?? false
-        examples = try container.decodeIfPresent(Examples.self, forKey: .examples) ?? .all
+    public func validate() throws {
+        try Check.within("retainFraction", retainFraction, 0 ... 1)
     }
 
     /// The batches of epoch `epoch` (1-based), as indices into the task's examples. The same task seed,
@@ -59,9 +55,7 @@ public struct BatchPlan: Codable, Equatable, Sendable {
         guard balancesForgetExamples else {
             var order = forget + retain
             generator.shuffleReproducibly(&order)
-            return stride(from: 0, to: order.count, by: batchSize).map {
-                Array(order[$0 ..< min($0 + batchSize, order.count)])
-            }
+            return consecutiveBatches(of: order, size: batchSize)
         }
         generator.shuffleReproducibly(&forget)
         generator.shuffleReproducibly(&retain)
@@ -77,67 +71,68 @@ public struct BatchPlan: Codable, Equatable, Sendable {
     }
 }
 
-/// The fine-tuning loop the methods share: `epochs` passes of `optimizer` over the batches of a
-/// ``BatchPlan``, the model in training mode, minimising `loss(logits, batchIndices)`.
-///
-/// Records the mean loss of each epoch (weighted by batch size), the steps and the examples seen in
-/// `run`. Stops with ``UnlearningError/nonFiniteLoss(phase:epoch:step:)`` at a NaN or infinite loss,
-/// before that step's update.
-func fineTune(_ model: any Classifier, task: UnlearningTask, phase: String, epochs: Int, batchSize: Int,
-              optimizer: any Optimizer, plan: BatchPlan, run: inout UnlearningRun,
-              progress: ((TrainingProgress) -> Void)?,
-              loss: (_ logits: Tensor, _ batch: [Int]) -> Tensor) throws {
-    guard epochs > 0 else { return }
-    for epoch in 1 ... epochs {
-        let batches = plan.batches(for: task, epoch: epoch, batchSize: batchSize)
-        let stepsAfter = (epochs - epoch) * batches.count
-        let mean = try trainingPass(model, task: task, phase: phase, epoch: epoch, epochs: epochs, batches: batches,
-                                    stepsAfter: stepsAfter, optimizer: optimizer, run: &run, progress: progress) {
-            logits, _, batch in loss(logits, batch)
-        }
-        run.epochLosses.append(mean)
+/// The settings of the baselines that are nothing but epochs of Adam on a cross-entropy (``FineTune``
+/// on the retain set, ``NegativeGradient`` on the forget set), with the step of the paper's fine-tuning
+/// baselines.
+public struct AdamFineTuneConfiguration: MethodConfiguration {
+    /// E, the epochs. Default 5.
+    public var epochs = 5
+    /// Adam's learning rate. Default 1e-3.
+    public var learningRate: Float = 1e-3
+    /// Examples per step. Default 32.
+    public var batchSize = 32
+
+    public init() {}
+
+    public func validate() throws {
+        try Check.count("epochs", epochs, atLeast: 0)
+        try Check.positive("learningRate", learningRate)
+        try Check.count("batchSize", batchSize, atLeast: 1)
     }
 }
 
-/// One pass of `optimizer` over `batches` (indices into the task's examples), the model in training
-/// mode, minimising `loss(logits, inputs, batchIndices)`; returns the mean loss (weighted by batch size).
+/// The fine-tuning loop the methods share: `epochs` passes of `optimizer` over the batches of a
+/// ``BatchPlan``, the model in training mode, minimising `loss(logits, batchIndices)` (see
+/// ``trainEpochs(_:task:phase:schedule:optimizer:run:observer:loss:)``).
+func fineTune(_ model: any Classifier, task: UnlearningTask, phase: String, epochs: Int, batchSize: Int,
+              optimizer: any Optimizer, plan: BatchPlan, run: inout UnlearningRun, observer: TrainingObserver,
+              loss: (_ logits: Tensor, _ batch: [Int]) -> Tensor) throws {
+    let schedule = (0 ..< epochs).map { plan.batches(for: task, epoch: $0 + 1, batchSize: batchSize) }
+    try trainEpochs(model, task: task, phase: phase, schedule: schedule, optimizer: optimizer, run: &run,
+                    observer: observer) { logits, _, batch in loss(logits, batch) }
+}
+
+/// Epoch after epoch, one pass of `optimizer` over that epoch's batches of `schedule` (indices into the
+/// task's examples), minimising `loss(logits, inputs, batchIndices)`.
 ///
-/// The step every training-style method takes: it counts steps and examples in `run`, reports
-/// progress (`stepsAfter` more steps follow in later passes, for the time estimate), and stops with
-/// ``UnlearningError/nonFiniteLoss(phase:epoch:step:)`` at a NaN or infinite loss, before that step's update.
-func trainingPass(_ model: any Classifier, task: UnlearningTask, phase: String, epoch: Int, epochs: Int,
-                  batches: [[Int]], stepsAfter: Int = 0, optimizer: any Optimizer, run: inout UnlearningRun,
-                  progress: ((TrainingProgress) -> Void)?,
-                  loss: (_ logits: Tensor, _ inputs: Tensor, _ batch: [Int]) -> Tensor) throws -> Double {
-    let start = DispatchTime.now().uptimeNanoseconds
-    let wasTraining = model.isTraining
-    model.setTraining(true)
-    defer { model.setTraining(wasTraining) }
-    var sum = 0.0, seen = 0, correct = 0
-    for (step, batch) in batches.enumerated() {
-        let x = task.features.batch(batch, normalizedWith: task.statistics)
-        var predictions: [Int] = []
-        let (value, gradients) = valueWithGradient(at: model) { model in
-            let logits = model(x)
-            predictions = logits.argmax(alongAxis: 1)
-            return loss(logits, x, batch)
-        }
-        let scalar = value.item
-        guard scalar.isFinite else { throw UnlearningError.nonFiniteLoss(phase: phase, epoch: epoch, step: step + 1) }
-        optimizer.update(model, along: gradients)
-        sum += Double(scalar) * Double(batch.count)
-        seen += batch.count
-        correct += zip(predictions, batch).filter { $0 == task.labels[$1] }.count
-        run.steps += 1
-        run.examplesSeen += batch.count
-        if let progress {
-            let elapsed = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            let secondsPerStep = elapsed / Double(step + 1)
-            progress(TrainingProgress(epoch: epoch, epochs: epochs, step: step + 1, stepsPerEpoch: batches.count,
-                                      loss: sum / Double(seen), accuracy: 100 * Double(correct) / Double(seen),
-                                      samplesPerSecond: Double(seen) / max(elapsed, 1e-9),
-                                      secondsRemaining: secondsPerStep * Double(batches.count - step - 1 + stepsAfter)))
-        }
+/// Records the mean loss of each epoch (weighted by batch size), the steps and the examples seen in
+/// `run`, and reports every step and epoch to `observer`. Stops with
+/// ``TrainingError/nonFiniteLoss(phase:epoch:step:)`` at a NaN or infinite loss, before that step's update.
+func trainEpochs(_ model: any Classifier, task: UnlearningTask, phase: String, schedule: [[[Int]]],
+                 optimizer: any Optimizer, run: inout UnlearningRun, observer: TrainingObserver,
+                 loss: (_ logits: Tensor, _ inputs: Tensor, _ batch: [Int]) -> Tensor) throws {
+    var clock = ProgressClock(totalSteps: schedule.reduce(0) { $0 + $1.count })
+    for (index, batches) in schedule.enumerated() {
+        let summary = try task.trainingPass(of: model, phase: phase, epoch: index + 1, epochs: schedule.count,
+                                            batches: batches, optimizer: optimizer, clock: &clock, observer: observer,
+                                            run: &run, loss: loss)
+        run.epochLosses.append(summary.loss)
+        observer.epoch(summary)
     }
-    return seen == 0 ? 0 : sum / Double(seen)
+}
+
+extension UnlearningTask {
+    /// ``Training/trainingPass(of:on:labels:normalizedWith:batches:optimizer:epoch:epochs:phase:clock:observer:loss:)``
+    /// over this task's examples (normalised with its statistics), counting the steps and examples in `run`.
+    func trainingPass(of model: any Classifier, phase: String, epoch: Int, epochs: Int, batches: [[Int]],
+                      optimizer: any Optimizer, clock: inout ProgressClock, observer: TrainingObserver,
+                      run: inout UnlearningRun,
+                      loss: (_ logits: Tensor, _ inputs: Tensor, _ batch: [Int]) -> Tensor) throws -> EpochSummary {
+        let summary = try Training.trainingPass(of: model, on: features, labels: labels, normalizedWith: statistics,
+                                                batches: batches, optimizer: optimizer, epoch: epoch, epochs: epochs,
+                                                phase: phase, clock: &clock, observer: observer, loss: loss)
+        run.steps += batches.count
+        run.examplesSeen += batches.reduce(0) { $0 + $1.count }
+        return summary
+    }
 }

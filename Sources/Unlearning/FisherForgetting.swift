@@ -35,10 +35,10 @@ import Training
 /// requests are treated like the retained ones.
 ///
 /// ```swift
-/// let run = try FisherForgetting().unlearn(model, task: task, progress: nil)   // α = 1e-6, seeded by task.seed
+/// let run = try FisherForgetting().unlearn(model, task: task)   // α = 1e-6, seeded by task.seed
 /// ```
 public struct FisherForgetting: UnlearningMethod {
-    public struct Configuration: Codable, Equatable, Sendable {
+    public struct Configuration: MethodConfiguration {
         /// α, the scale of the noise variance `v = α/(F + ε)`. Default 1e-6 (the reference call).
         public var alpha: Float = 1e-6
         /// ε, added to the Fisher before inverting it. Default 1e-8.
@@ -54,31 +54,27 @@ public struct FisherForgetting: UnlearningMethod {
         public var headAndVectorVarianceScale: Float = 10
 
         public init() {}
+
+        public func validate() throws {
+            try Check.nonNegative("alpha", alpha)
+            try Check.positive("fisherEpsilon", fisherEpsilon)
+            try Check.positive("maximumInverseFisher", maximumInverseFisher)
+            try Check.positive("maximumHeadInverseFisher", maximumHeadInverseFisher)
+            try Check.nonNegative("forgetRowVariance", forgetRowVariance)
+            try Check.nonNegative("headAndVectorVarianceScale", headAndVectorVarianceScale)
+        }
     }
 
-    public var configuration: Configuration
+    public var configuration = Configuration()
 
-    public init(configuration: Configuration = Configuration()) {
-        self.configuration = configuration
-    }
+    public init() {}
 
-    public var name: String { "Fisher forgetting" }
-
-    public var settings: [String: String] {
-        let c = configuration
-        return ["alpha": String(c.alpha), "fisherEpsilon": String(c.fisherEpsilon),
-                "maximumInverseFisher": String(c.maximumInverseFisher),
-                "maximumHeadInverseFisher": String(c.maximumHeadInverseFisher),
-                "forgetRowVariance": String(c.forgetRowVariance),
-                "headAndVectorVarianceScale": String(c.headAndVectorVarianceScale)]
-    }
-
-    public func unlearn(_ model: any Classifier, task: UnlearningTask,
-                        progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
-        var run = UnlearningRun(method: name, settings: settings)
+    public func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
+                        into run: inout UnlearningRun) throws {
         let fisher = run.phase("fisher diagonal") { run in
             run.examplesSeen += task.retainIndices.count
-            return ParameterImportance.fisherDiagonal(of: model, task: task, indices: task.retainIndices)
+            return ParameterImportance.fisherDiagonal(of: model, task: task, indices: task.retainIndices,
+                                                      observer: observer)
         }!
         run.phase("noise") { _ in
             let head = [ObjectIdentifier(model.head.weight)] + (model.head.bias.map { [ObjectIdentifier($0)] } ?? [])
@@ -92,7 +88,6 @@ public struct FisherForgetting: UnlearningMethod {
                 parameter.value = Tensor(shape: parameter.shape, scalars: values)
             }
         }
-        return run
     }
 
     /// Steps 2–4 for one parameter: the mean `μ` and variance `v` its new value is drawn from, flattened

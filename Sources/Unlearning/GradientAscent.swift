@@ -15,13 +15,13 @@ import Training
 /// precision.
 ///
 /// The forget term is unbounded below (the cross-entropy of a class can grow without limit), so a long
-/// run can diverge; a NaN or infinite loss stops it with ``UnlearningError/nonFiniteLoss(phase:epoch:step:)``.
+/// run can diverge; a NaN or infinite loss stops it with ``TrainingError/nonFiniteLoss(phase:epoch:step:)``.
 ///
 /// ```swift
-/// let run = try GradientAscent().unlearn(model, task: task, progress: nil)   // λ = 1, 5 epochs, Adam 1e-3, batch 32
+/// let run = try GradientAscent().unlearn(model, task: task)                  // λ = 1, 5 epochs, Adam 1e-3, batch 32
 /// ```
 public struct GradientAscent: UnlearningMethod {
-    public struct Configuration: Codable, Equatable, Sendable {
+    public struct Configuration: MethodConfiguration {
         /// λ, the weight of the ascent on forget examples. Default 1 (the authors' `lambda_param`).
         public var lambda: Float = 1
         /// E, epochs over all training examples. Default 5.
@@ -32,37 +32,32 @@ public struct GradientAscent: UnlearningMethod {
         public var batchSize = 32
 
         public init() {}
+
+        public func validate() throws {
+            try Check.finite("lambda", lambda)
+            try Check.count("epochs", epochs, atLeast: 0)
+            try Check.positive("learningRate", learningRate)
+            try Check.count("batchSize", batchSize, atLeast: 1)
+        }
     }
 
-    public var configuration: Configuration
+    public var configuration = Configuration()
 
-    public init(configuration: Configuration = Configuration()) {
-        self.configuration = configuration
-    }
+    public init() {}
 
-    public var name: String { "Gradient ascent" }
-
-    public var settings: [String: String] {
+    public func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
+                        into run: inout UnlearningRun) throws {
         let c = configuration
-        return ["lambda": String(c.lambda), "epochs": String(c.epochs), "learningRate": String(c.learningRate),
-                "batchSize": String(c.batchSize)]
-    }
-
-    public func unlearn(_ model: any Classifier, task: UnlearningTask,
-                        progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
-        let c = configuration
-        var run = UnlearningRun(method: name, settings: settings)
         let forget = Set(task.forgetClasses)
         try run.phase("gradient ascent") { run in
             try fineTune(model, task: task, phase: "gradient ascent", epochs: c.epochs, batchSize: c.batchSize,
                          optimizer: Adam(learningRate: c.learningRate), plan: BatchPlan(), run: &run,
-                         progress: progress) { logits, batch in
+                         observer: observer) { logits, batch in
                 let labels = batch.map { task.labels[$0] }
                 return Self.loss(logits: logits, labels: labels, forgetMask: labels.map { forget.contains($0) },
                                  lambda: c.lambda)
             }
         }
-        return run
     }
 
     /// The batch mean of `s_i·CE(logits_i, y_i)` with `s_i = −λ` where `forgetMask[i]`, else 1.

@@ -16,36 +16,20 @@ import Training
 /// batch 32). On a well-trained model `F_f` is tiny, so the weights hardly move.
 ///
 /// ```swift
-/// let run = try PaperStandInFF().unlearn(model, task: task, progress: nil)   // η = 0.1, batch 32
+/// let run = try PaperStandInFF().unlearn(model, task: task)   // η = 0.1, batch 32
 /// ```
 public struct PaperStandInFF: UnlearningMethod {
-    public struct Configuration: Codable, Equatable, Sendable {
-        /// η, the step size (the authors' `lambda_fisher`). Default 0.1.
-        public var stepSize: Float = 0.1
-        /// The training batch size whose forget shares are averaged. Default 32 (the authors' loaders).
-        public var batchSize = 32
+    /// η (the authors' `lambda_fisher`) and the batch size.
+    public typealias Configuration = ForgetShareStepConfiguration
 
-        public init() {}
-    }
+    public var configuration = Configuration()
 
-    public var configuration: Configuration
+    public init() {}
 
-    public init(configuration: Configuration = Configuration()) {
-        self.configuration = configuration
-    }
-
-    public var name: String { "FF (paper code)" }
-
-    public var settings: [String: String] {
-        ["stepSize": String(configuration.stepSize), "batchSize": String(configuration.batchSize)]
-    }
-
-    public func unlearn(_ model: any Classifier, task: UnlearningTask,
-                        progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
+    public func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
+                        into run: inout UnlearningRun) throws {
         let c = configuration
-        var run = UnlearningRun(method: name, settings: settings)
         ParameterImportance.forgetShareStep(model, task: task, batchSize: c.batchSize, measure: "forget fisher",
-                                            run: &run) { θ, _, fisher in θ - c.stepSize * fisher * θ }
-        return run
+                                            observer: observer, run: &run) { θ, _, fisher in θ - c.stepSize * fisher * θ }
     }
 }

@@ -16,36 +16,20 @@ import Training
 /// step *down* the forget loss, which if anything makes the forget classes more certain.
 ///
 /// ```swift
-/// let run = try PaperStandInSD().unlearn(model, task: task, progress: nil)   // η = 0.1, batch 32
+/// let run = try PaperStandInSD().unlearn(model, task: task)   // η = 0.1, batch 32
 /// ```
 public struct PaperStandInSD: UnlearningMethod {
-    public struct Configuration: Codable, Equatable, Sendable {
-        /// η, the step size (the authors' `alpha`). Default 0.1.
-        public var stepSize: Float = 0.1
-        /// The training batch size whose forget shares are averaged. Default 32 (the authors' loaders).
-        public var batchSize = 32
+    /// η (the authors' `alpha`) and the batch size.
+    public typealias Configuration = ForgetShareStepConfiguration
 
-        public init() {}
-    }
+    public var configuration = Configuration()
 
-    public var configuration: Configuration
+    public init() {}
 
-    public init(configuration: Configuration = Configuration()) {
-        self.configuration = configuration
-    }
-
-    public var name: String { "SD (paper code)" }
-
-    public var settings: [String: String] {
-        ["stepSize": String(configuration.stepSize), "batchSize": String(configuration.batchSize)]
-    }
-
-    public func unlearn(_ model: any Classifier, task: UnlearningTask,
-                        progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
+    public func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
+                        into run: inout UnlearningRun) throws {
         let c = configuration
-        var run = UnlearningRun(method: name, settings: settings)
         ParameterImportance.forgetShareStep(model, task: task, batchSize: c.batchSize, measure: "forget gradient",
-                                            run: &run) { θ, gradient, _ in θ - c.stepSize * gradient }
-        return run
+                                            observer: observer, run: &run) { θ, gradient, _ in θ - c.stepSize * gradient }
     }
 }

@@ -1,6 +1,8 @@
 import Datasets
+import Foundation
 import NeuralNetworks
 import Tensors
+import Training
 
 /// The first and second moments of the cross-entropy gradient over a sequence of batches, element by
 /// element, for every trainable parameter of a model:
@@ -26,26 +28,35 @@ public struct GradientMoments {
 ///
 /// Every function switches the model to evaluation mode for the measurement (batch norm reads its
 /// running statistics and updates nothing, as in the reference code's `model.eval()`) and restores the
-/// mode afterwards. No parameter or buffer changes.
+/// mode afterwards. No parameter or buffer changes. Each pass reports to an observer as one epoch of
+/// steps (a batch, or an example for the Fisher), with the running cross-entropy and accuracy of the
+/// labels, so that a long pass shows the same progress lines as training.
 ///
 /// ```swift
-/// let batches = ParameterImportance.consecutiveBatches(of: task.forgetIndices, size: 64)
+/// let batches = consecutiveBatches(of: task.forgetIndices, size: 64)
 /// let forget = ParameterImportance.gradientMoments(of: model, task: task, batches: batches)
 /// forget.meanSquaredGradient[0][0]      // I_Df of the first element of the first parameter
 /// ```
 public enum ParameterImportance {
     /// ``GradientMoments`` of `model` over labelled batches, each `input` `[N, …]` with `N` labels.
-    /// An empty sequence gives zeros.
-    public static func gradientMoments<Batches: Sequence>(of model: some Layer, batches: Batches) -> GradientMoments
+    /// An empty collection gives zeros.
+    public static func gradientMoments<Batches: Collection>(of model: some Layer, batches: Batches,
+                                                            phase: String = "gradient moments",
+                                                            observer: TrainingObserver = .silent) -> GradientMoments
         where Batches.Element == (input: Tensor, labels: [Int]) {
         let parameters = model.trainableParameters
         var mean = parameters.map { [Float](repeating: 0, count: $0.value.count) }
         var squares = mean
         var batchCount = 0, exampleCount = 0
+        var meter = PassMeter(phase: phase, epoch: 1, epochs: 1, steps: batches.count)
+        var clock = ProgressClock(totalSteps: batches.count)
         inEvaluationMode(model) {
             for (input, labels) in batches {
-                let (_, gradients) = valueWithGradient(at: model) { model in
-                    crossEntropy(logits: model(input), labels: labels)
+                var predictions: [Int] = []
+                let (loss, gradients) = valueWithGradient(at: model) { model in
+                    let logits = model(input)
+                    predictions = logits.argmax(alongAxis: 1)
+                    return crossEntropy(logits: logits, labels: labels)
                 }
                 for (k, parameter) in parameters.enumerated() {
                     guard let gradient = gradients[parameter] else { continue }
@@ -58,8 +69,11 @@ public enum ParameterImportance {
                 }
                 batchCount += 1
                 exampleCount += labels.count
+                observer.step(meter.record(loss: loss.item, examples: labels.count,
+                                           correct: zip(predictions, labels).filter { $0 == $1 }.count, clock: &clock))
             }
         }
+        observer.epoch(meter.summary)
         if batchCount > 0 {
             let scale = 1 / Float(batchCount)
             for k in parameters.indices {
@@ -75,10 +89,10 @@ public enum ParameterImportance {
 
     /// ``GradientMoments`` over batches of `task`'s examples (indices into its features), normalised
     /// with the task's statistics.
-    public static func gradientMoments(of model: any Classifier, task: UnlearningTask, batches: [[Int]]) -> GradientMoments {
-        gradientMoments(of: model, batches: batches.lazy.map { batch in
-            (input: task.features.batch(batch, normalizedWith: task.statistics), labels: batch.map { task.labels[$0] })
-        })
+    public static func gradientMoments(of model: any Classifier, task: UnlearningTask, batches: [[Int]],
+                                       phase: String = "gradient moments",
+                                       observer: TrainingObserver = .silent) -> GradientMoments {
+        gradientMoments(of: model, batches: batches.lazy.map { task.labelledBatch($0) }, phase: phase, observer: observer)
     }
 
     /// The diagonal of the Fisher information over single examples `x` (each input `[1, …]`), under the
@@ -87,16 +101,20 @@ public enum ParameterImportance {
     ///     F = (1/N) Σ_x Σ_y p(y|x) · (∇ CE(f(x), y))²
     ///
     /// the `hessian` of Golatkar et al.'s Fisher forgetting (batch size 1, every class `y` weighted by its
-    /// probability; labels are not used). `K + 1` forward and `K` backward passes per example.
-    /// Arrays as in ``GradientMoments``; an empty sequence gives zeros.
-    public static func fisherDiagonal<Inputs: Sequence>(of model: some Layer, inputs: Inputs) -> [[Float]]
-        where Inputs.Element == Tensor {
+    /// probability; the labels serve only the progress figures). `K + 1` forward and `K` backward passes
+    /// per example. Arrays as in ``GradientMoments``; an empty collection gives zeros.
+    public static func fisherDiagonal<Examples: Collection>(of model: some Layer, examples: Examples,
+                                                            observer: TrainingObserver = .silent) -> [[Float]]
+        where Examples.Element == (input: Tensor, labels: [Int]) {
         let parameters = model.trainableParameters
         var fisher = parameters.map { [Float](repeating: 0, count: $0.value.count) }
         var count = 0
+        var meter = PassMeter(phase: "fisher diagonal", epoch: 1, epochs: 1, steps: examples.count)
+        var clock = ProgressClock(totalSteps: examples.count)
         inEvaluationMode(model) {
-            for input in inputs {
-                checkPrecondition(input.shape.first == 1, "fisherDiagonal: one example at a time, got \(input.shape)")
+            for (input, labels) in examples {
+                checkPrecondition(input.shape.first == 1 && labels.count == 1,
+                                  "fisherDiagonal: one example at a time, got \(input.shape) with \(labels.count) labels")
                 let probabilities = withoutGradients { model(input).softmax(alongAxis: 1).scalars }
                 for (y, probability) in probabilities.enumerated() {
                     let (_, gradients) = valueWithGradient(at: model) { model in
@@ -110,8 +128,12 @@ public enum ParameterImportance {
                     }
                 }
                 count += 1
+                let predicted = probabilities.indices.max { probabilities[$0] < probabilities[$1] }
+                observer.step(meter.record(loss: -log(max(probabilities[labels[0]], Float.leastNormalMagnitude)), examples: 1,
+                                           correct: predicted == labels[0] ? 1 : 0, clock: &clock))
             }
         }
+        observer.epoch(meter.summary)
         if count > 0 {
             let scale = 1 / Float(count)
             for k in fisher.indices {
@@ -121,16 +143,11 @@ public enum ParameterImportance {
         return fisher
     }
 
-    /// ``fisherDiagonal(of:inputs:)`` over `task`'s examples at `indices`, normalised with the task's statistics.
-    public static func fisherDiagonal(of model: any Classifier, task: UnlearningTask, indices: [Int]) -> [[Float]] {
-        fisherDiagonal(of: model, inputs: indices.lazy.map { task.features.batch([$0], normalizedWith: task.statistics) })
-    }
-
-    /// `indices` cut in order into batches of `size` (the last one shorter): a PyTorch `DataLoader`
-    /// without shuffling.
-    public static func consecutiveBatches(of indices: [Int], size: Int) -> [[Int]] {
-        checkPrecondition(size > 0, "consecutiveBatches: size \(size) must be positive")
-        return stride(from: 0, to: indices.count, by: size).map { Array(indices[$0 ..< min($0 + size, indices.count)]) }
+    /// ``fisherDiagonal(of:examples:observer:)`` over `task`'s examples at `indices`, normalised with the
+    /// task's statistics.
+    public static func fisherDiagonal(of model: any Classifier, task: UnlearningTask, indices: [Int],
+                                      observer: TrainingObserver = .silent) -> [[Float]] {
+        fisherDiagonal(of: model, examples: indices.lazy.map { task.labelledBatch([$0]) }, observer: observer)
     }
 
     /// The forget examples of each batch of one shuffled pass over all of `task`'s examples (the
@@ -147,10 +164,11 @@ public enum ParameterImportance {
     /// `batchSize` batches (phase `measure`), then every element `θ` of every trainable parameter set to
     /// `update(θ, ḡ, F)` with its mean gradient `ḡ` and mean squared gradient `F` (phase "step").
     static func forgetShareStep(_ model: any Classifier, task: UnlearningTask, batchSize: Int, measure: String,
-                                run: inout UnlearningRun,
+                                observer: TrainingObserver, run: inout UnlearningRun,
                                 update: (_ value: Float, _ gradient: Float, _ squaredGradient: Float) -> Float) {
         let moments = run.phase(measure) { run in
-            let moments = gradientMoments(of: model, task: task, batches: forgetShares(of: task, batchSize: batchSize))
+            let moments = gradientMoments(of: model, task: task, batches: forgetShares(of: task, batchSize: batchSize),
+                                          phase: measure, observer: observer)
             run.examplesSeen += moments.exampleCount
             return moments
         }!
@@ -170,5 +188,27 @@ public enum ParameterImportance {
         model.setTraining(false)
         defer { model.setTraining(wasTraining) }
         body()
+    }
+}
+
+/// The settings of the paper code's one-step stand-ins, ``PaperStandInSD`` and ``PaperStandInFF``.
+public struct ForgetShareStepConfiguration: MethodConfiguration {
+    /// η, the step size (the authors' `alpha` for "SD", `lambda_fisher` for "FF"). Default 0.1.
+    public var stepSize: Float = 0.1
+    /// The training batch size whose forget shares are averaged. Default 32 (the authors' loaders).
+    public var batchSize = 32
+
+    public init() {}
+
+    public func validate() throws {
+        try Check.finite("stepSize", stepSize)
+        try Check.count("batchSize", batchSize, atLeast: 1)
+    }
+}
+
+extension UnlearningTask {
+    /// The examples at `indices`, normalised with the task's statistics, with their labels.
+    func labelledBatch(_ indices: [Int]) -> (input: Tensor, labels: [Int]) {
+        (input: features.batch(indices, normalizedWith: statistics), labels: indices.map { labels[$0] })
     }
 }

@@ -17,8 +17,9 @@ import Training
 /// 4. **Entanglement mixing**: `W ← M·W` with `M = I` except `M[f,j] = M[j,f] = ε` for `f ∈ F` and
 ///    every retained class `j`; the bias is untouched unless ``Configuration/mixesBias``.
 ///
-/// Every constant is a ``Configuration`` field with the authors' default, and every phase can be
-/// switched off for the ablation. Several forget classes at once run each phase for all of them.
+/// Every constant is a ``Configuration`` field with the authors' default, and every ``Phase`` (the
+/// four phases and phase 3's entropy term) can be switched off for the ablation (``Configuration/without``).
+/// Several forget classes at once run each phase for all of them.
 ///
 /// Two choices where the paper is silent, both for sequential requests: classes forgotten by earlier
 /// requests are not mixing partners in phase 4 (mixing their rows back into retained ones could revive
@@ -26,7 +27,7 @@ import Training
 ///
 /// ```swift
 /// let eraser = QPAudioEraser()                        // φ = π, λ = 1, E = 5, Adam 1e-3, batch 32, ε = 0.5
-/// let run = try eraser.unlearn(model, task: task, progress: nil)
+/// let run = try eraser.unlearn(model, task: task)
 /// run.phases.map(\.seconds)                           // time per phase
 /// ```
 public struct QPAudioEraser: UnlearningMethod {
@@ -40,7 +41,28 @@ public struct QPAudioEraser: UnlearningMethod {
         case retainedUniform = "retained-uniform"
     }
 
-    public struct Configuration: Codable, Equatable, Sendable {
+    /// The parts of the method an ablation can switch off: the four phases, and the entropy term of
+    /// phase 3. The raw values are what `--without` and scenario files take; ``title`` is what run
+    /// records and tables print.
+    public enum Phase: String, Codable, CaseIterable, Sendable {
+        case interference
+        case superposition
+        case fineTune = "fine-tune"
+        case entropy
+        case mixing
+
+        public var title: String {
+            switch self {
+            case .interference: "destructive interference"
+            case .superposition: "superposition labels"
+            case .fineTune: "uncertainty fine-tune"
+            case .entropy: "entropy term"
+            case .mixing: "entanglement mixing"
+            }
+        }
+    }
+
+    public struct Configuration: MethodConfiguration {
         /// φ, the interference phase of phase 1 (radians). Default π.
         public var phase = Double.pi
         /// The weight-row scale of phase 1, `W[f,:] ← s·cos φ·W[f,:]`. Default 1/√2.
@@ -61,55 +83,48 @@ public struct QPAudioEraser: UnlearningMethod {
         public var forgetTarget = ForgetTarget.uniform
         /// Which examples each epoch of phase 3 visits. Default: all, shuffled (the paper).
         public var batchPlan = BatchPlan()
-        /// Phase switches for the ablation (all on by default).
-        public var destructiveInterference = true
-        public var superpositionLabels = true
-        public var uncertaintyFineTune = true
-        /// The `−λ·H(p)` term of phase 3 (off = "without the entropy term").
-        public var entropyTerm = true
-        public var entanglement = true
+        /// The parts switched off, for the ablation. Default none.
+        public var without: [Phase] = []
 
         public init() {}
+
+        /// Whether `part` runs (is not listed in ``without``).
+        public func runs(_ part: Phase) -> Bool { !without.contains(part) }
+
+        public func validate() throws {
+            try Check.finite("phase", phase)
+            try Check.finite("weightScale", weightScale)
+            try Check.nonNegative("lambda", lambda)
+            try Check.count("epochs", epochs, atLeast: 0)
+            try Check.positive("learningRate", learningRate)
+            try Check.count("batchSize", batchSize, atLeast: 1)
+            try Check.within("epsilon", epsilon, 0 ... 1)
+            try ConfigurationError.within(prefix: "batchPlan") { try batchPlan.validate() }
+            try Check.that(Set(without).count == without.count, "without",
+                           without.map(\.rawValue).joined(separator: ","), allowed: "free of repeats")
+        }
     }
 
-    public var configuration: Configuration
+    public var configuration = Configuration()
 
-    public init(configuration: Configuration = Configuration()) {
-        self.configuration = configuration
-    }
+    public init() {}
 
-    public var name: String { "QPAudioEraser" }
-
-    public var settings: [String: String] {
+    public func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
+                        into run: inout UnlearningRun) throws {
         let c = configuration
-        return ["phase": String(c.phase), "weightScale": String(c.weightScale), "lambda": String(c.lambda),
-                "epochs": String(c.epochs), "learningRate": String(c.learningRate), "batchSize": String(c.batchSize),
-                "epsilon": String(c.epsilon), "mixesBias": String(c.mixesBias), "forgetTarget": c.forgetTarget.rawValue,
-                "retainFraction": String(c.batchPlan.retainFraction),
-                "balancesForgetExamples": String(c.batchPlan.balancesForgetExamples),
-                "destructiveInterference": String(c.destructiveInterference),
-                "superpositionLabels": String(c.superpositionLabels),
-                "uncertaintyFineTune": String(c.uncertaintyFineTune), "entropyTerm": String(c.entropyTerm),
-                "entanglement": String(c.entanglement)]
-    }
-
-    public func unlearn(_ model: any Classifier, task: UnlearningTask,
-                        progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
-        let c = configuration
-        var run = UnlearningRun(method: name, settings: settings)
-        run.phase("destructive interference", enabled: c.destructiveInterference) { _ in
+        run.phase(Phase.interference.title, enabled: c.runs(.interference)) { _ in
             Self.interfere(head: model.head, classes: task.forgetClasses, phase: c.phase, weightScale: c.weightScale)
         }
-        let targets = run.phase("superposition labels", enabled: c.superpositionLabels) { _ in
+        let targets = run.phase(Phase.superposition.title, enabled: c.runs(.superposition)) { _ in
             Self.superpositionTargets(for: task, target: c.forgetTarget)
         }
-        try run.phase("uncertainty fine-tune", enabled: c.uncertaintyFineTune) { run in
+        try run.phase(Phase.fineTune.title, enabled: c.runs(.fineTune)) { run in
             let k = task.classCount
             let forget = Set(task.forgetClasses)
-            let lambda = c.entropyTerm ? c.lambda : 0
-            try fineTune(model, task: task, phase: "uncertainty fine-tune", epochs: c.epochs, batchSize: c.batchSize,
+            let lambda = c.runs(.entropy) ? c.lambda : 0
+            try fineTune(model, task: task, phase: Phase.fineTune.title, epochs: c.epochs, batchSize: c.batchSize,
                          optimizer: Adam(learningRate: c.learningRate), plan: c.batchPlan, run: &run,
-                         progress: progress) { logits, batch in
+                         observer: observer) { logits, batch in
                 var rows = [Float](), mask = [Float]()
                 rows.reserveCapacity(batch.count * k)
                 for index in batch {
@@ -125,43 +140,10 @@ public struct QPAudioEraser: UnlearningMethod {
                                             forgetMask: mask, lambda: lambda)
             }
         }
-        run.phase("entanglement mixing", enabled: c.entanglement) { _ in
+        run.phase(Phase.mixing.title, enabled: c.runs(.mixing)) { _ in
             let matrix = Self.mixingMatrix(classCount: task.classCount, forgetClasses: task.forgetClasses,
                                            partners: task.retainedClasses, epsilon: c.epsilon)
             Self.entangle(head: model.head, matrix: matrix, mixesBias: c.mixesBias)
         }
-        return run
-    }
-}
-
-extension QPAudioEraser.Configuration {
-    enum CodingKeys: String, CodingKey {
-        case phase, weightScale, lambda, epochs, learningRate, batchSize, epsilon, mixesBias, forgetTarget, batchPlan
-        case destructiveInterference, superpositionLabels, uncertaintyFineTune, entropyTerm, entanglement
-    }
-
-    /// Reads a configuration in which any field may be missing (a scenario file names only what it
-    /// changes); a missing field keeps its default.
-    public init(from decoder: any Decoder) throws {
-        self.init()
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        func read<T: Decodable>(_ key: CodingKeys, into value: inout T) throws {
-            if let decoded = try c.decodeIfPresent(T.self, forKey: key) { value = decoded }
-        }
-        try read(.phase, into: &phase)
-        try read(.weightScale, into: &weightScale)
-        try read(.lambda, into: &lambda)
-        try read(.epochs, into: &epochs)
-        try read(.learningRate, into: &learningRate)
-        try read(.batchSize, into: &batchSize)
-        try read(.epsilon, into: &epsilon)
-        try read(.mixesBias, into: &mixesBias)
-        try read(.forgetTarget, into: &forgetTarget)
-        try read(.batchPlan, into: &batchPlan)
-        try read(.destructiveInterference, into: &destructiveInterference)
-        try read(.superpositionLabels, into: &superpositionLabels)
-        try read(.uncertaintyFineTune, into: &uncertaintyFineTune)
-        try read(.entropyTerm, into: &entropyTerm)
-        try read(.entanglement, into: &entanglement)
     }
 }

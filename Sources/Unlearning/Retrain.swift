@@ -20,52 +20,53 @@ import Training
 /// let task = try UnlearningTask(…, makeModel: { var g = SplitMix64(seed: 9); return Architecture.cnn.makeModel(
 ///                                   classCount: 4, inputSize: (64, 20), using: &g) },
 ///                               recipe: TrainingConfiguration(epochs: 30, seed: 1))
-/// let run = try Retrain().unlearn(model, task: task, progress: nil)   // model now holds the retrained weights
+/// let run = try Retrain().unlearn(model, task: task)   // model now holds the retrained weights
 /// ```
 public struct Retrain: UnlearningMethod {
-    public struct Configuration: Codable, Equatable, Sendable {
-        /// Training epochs; `nil` (the default) uses the recipe's, as retraining "with the original recipe"
-        /// means. Set it only to cut the cost of a comparison run.
+    public struct Configuration: MethodConfiguration {
+        /// Training epochs; `nil` (the default, `null` in JSON) uses the recipe's, as retraining "with the
+        /// original recipe" means. Set it only to cut the cost of a comparison run.
         public var epochs: Int?
 
-        public init(epochs: Int? = nil) {
+        public init() {}
+
+        public init(epochs: Int?) {
             self.epochs = epochs
+        }
+
+        public func validate() throws {
+            if let epochs { try Check.count("epochs", epochs, atLeast: 1) }
+        }
+
+        /// Writes `epochs` as `null` when unset, so that it is listed among the settings.
+        public func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(epochs, forKey: .epochs)
         }
     }
 
-    public var configuration: Configuration
+    public var configuration = Configuration()
 
-    public init(configuration: Configuration = Configuration()) {
-        self.configuration = configuration
-    }
-
-    public var name: String { "Retrain" }
-
-    public var settings: [String: String] {
-        ["epochs": configuration.epochs.map(String.init) ?? "recipe"]
-    }
+    public init() {}
 
     /// - Throws: ``UnlearningError/missingModelFactory(method:)`` or ``UnlearningError/missingRecipe(method:)``
     ///   when the task lacks either; `TrainingError` when training fails (a non-finite retained example
     ///   or loss); `CheckpointError` when the factory's model does not match `model`'s architecture.
-    public func unlearn(_ model: any Classifier, task: UnlearningTask,
-                        progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
+    public func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
+                        into run: inout UnlearningRun) throws {
         guard let makeModel = task.makeModel else { throw UnlearningError.missingModelFactory(method: name) }
         guard var recipe = task.recipe else { throw UnlearningError.missingRecipe(method: name) }
         if let epochs = configuration.epochs { recipe.epochs = epochs }
-        var run = UnlearningRun(method: name, settings: settings)
         let fresh = run.phase("fresh model") { _ in makeModel() }!
         try run.phase("train on retained data") { run in
             let trainer = Trainer(model: fresh, features: task.features.subset(task.retainIndices),
                                   labels: task.retainIndices.map { task.labels[$0] }, configuration: recipe,
-                                  statistics: task.statistics)
-            trainer.stepProgress = progress
+                                  statistics: task.statistics, observer: observer)
             let result = try trainer.train()
             run.epochLosses = result.history.map(\.loss)
             run.steps = trainer.stepsPerEpoch * result.history.count
             run.examplesSeen = trainer.trainingIndices.count * result.history.count
         }
         try run.phase("copy weights") { _ in try model.loadState(from: fresh.state()) }
-        return run
     }
 }

@@ -30,10 +30,10 @@ import Training
 /// min-steps separately (summed over epochs).
 ///
 /// ```swift
-/// let run = try SCRUB().unlearn(model, task: task, progress: nil)   // 3 epochs, 2 with max-steps
+/// let run = try SCRUB().unlearn(model, task: task)   // 3 epochs, 2 with max-steps
 /// ```
 public struct SCRUB: UnlearningMethod {
-    public struct Configuration: Codable, Equatable, Sendable {
+    public struct Configuration: MethodConfiguration {
         /// E, the epochs (their `sgda_epochs`). Default 3.
         public var epochs = 3
         /// The epochs that begin with max-steps on the forget examples, epochs `1…msteps` (their
@@ -64,26 +64,27 @@ public struct SCRUB: UnlearningMethod {
         public var retainBatchSize = 256
 
         public init() {}
+
+        public func validate() throws {
+            try Check.count("epochs", epochs, atLeast: 0)
+            try Check.count("maxStepEpochs", maxStepEpochs, atLeast: 0)
+            try Check.finite("gamma", gamma)
+            try Check.finite("alpha", alpha)
+            try Check.positive("temperature", temperature)
+            try Check.positive("learningRate", learningRate)
+            try Check.within("momentum", momentum, 0 ..< 1)
+            try Check.nonNegative("weightDecay", weightDecay)
+            try Check.that(learningRateDecayEpochs.allSatisfy { $0 >= 0 }, "learningRateDecayEpochs",
+                           learningRateDecayEpochs.map(String.init).joined(separator: ","), allowed: "epoch numbers, 0 or more")
+            try Check.positive("learningRateDecayRate", learningRateDecayRate)
+            try Check.count("forgetBatchSize", forgetBatchSize, atLeast: 1)
+            try Check.count("retainBatchSize", retainBatchSize, atLeast: 1)
+        }
     }
 
-    public var configuration: Configuration
+    public var configuration = Configuration()
 
-    public init(configuration: Configuration = Configuration()) {
-        self.configuration = configuration
-    }
-
-    public var name: String { "SCRUB" }
-
-    public var settings: [String: String] {
-        let c = configuration
-        return ["epochs": String(c.epochs), "maxStepEpochs": String(c.maxStepEpochs), "gamma": String(c.gamma),
-                "alpha": String(c.alpha), "temperature": String(c.temperature),
-                "learningRate": String(c.learningRate), "momentum": String(c.momentum),
-                "weightDecay": String(c.weightDecay),
-                "learningRateDecayEpochs": c.learningRateDecayEpochs.map(String.init).joined(separator: ","),
-                "learningRateDecayRate": String(c.learningRateDecayRate),
-                "forgetBatchSize": String(c.forgetBatchSize), "retainBatchSize": String(c.retainBatchSize)]
-    }
+    public init() {}
 
     /// The learning rate of epoch `epoch` (1-based): `lr·rate^(number of decay epochs < epoch)`.
     func learningRate(atEpoch epoch: Int) -> Float {
@@ -93,45 +94,46 @@ public struct SCRUB: UnlearningMethod {
     }
 
     /// - Throws: ``UnlearningError/missingModelFactory(method:)`` without a model factory;
-    ///   ``UnlearningError/nonFiniteLoss(phase:epoch:step:)`` when a loss diverges.
-    public func unlearn(_ model: any Classifier, task: UnlearningTask,
-                        progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
+    ///   ``TrainingError/nonFiniteLoss(phase:epoch:step:)`` when a loss diverges.
+    public func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
+                        into run: inout UnlearningRun) throws {
         let c = configuration
-        var run = UnlearningRun(method: name, settings: settings)
         let teacher = try run.phase("frozen teacher") { _ in
             try Distillation.frozenCopy(of: model, task: task, method: name)
         }!
         let optimizer = SGD(learningRate: c.learningRate, momentum: c.momentum, weightDecay: c.weightDecay)
         let (T, gamma, alpha) = (c.temperature, c.gamma, c.alpha)
+        let schedule = (1 ..< c.epochs + 1).map { epoch in
+            (forget: epoch <= c.maxStepEpochs
+                ? BatchPlan(examples: .forget).batches(for: task, epoch: epoch, batchSize: c.forgetBatchSize) : [],
+             retain: BatchPlan(examples: .retain).batches(for: task, epoch: epoch, batchSize: c.retainBatchSize))
+        }
+        var clock = ProgressClock(totalSteps: schedule.reduce(0) { $0 + $1.forget.count + $1.retain.count })
         var maxSeconds = 0.0, minSeconds = 0.0
-        for epoch in stride(from: 1, through: c.epochs, by: 1) {
+        for (index, batches) in schedule.enumerated() {
+            let epoch = index + 1
             optimizer.learningRate = learningRate(atEpoch: epoch)
-            let forgetBatches = epoch <= c.maxStepEpochs
-                ? BatchPlan(examples: .forget).batches(for: task, epoch: epoch, batchSize: c.forgetBatchSize) : []
-            let retainBatches = BatchPlan(examples: .retain).batches(for: task, epoch: epoch, batchSize: c.retainBatchSize)
-            var start = DispatchTime.now().uptimeNanoseconds
-            if !forgetBatches.isEmpty {
-                _ = try Distillation.pass(model, teachers: [teacher], task: task, phase: "SCRUB max-steps",
-                                          epoch: epoch, epochs: c.epochs, batches: forgetBatches,
-                                          stepsAfter: retainBatches.count, optimizer: optimizer, run: &run,
-                                          progress: progress) { logits, teacherLogits, _ in
-                    -klDivergence(logits: logits, teacherLogits: teacherLogits[0], temperature: T)
+            if !batches.forget.isEmpty {
+                let summary = try task.trainingPass(of: model, phase: "SCRUB max-steps", epoch: epoch, epochs: c.epochs,
+                                                    batches: batches.forget, optimizer: optimizer, clock: &clock,
+                                                    observer: observer, run: &run) { logits, x, _ in
+                    -klDivergence(logits: logits, teacherLogits: Distillation.teacherLogits(teacher, for: x), temperature: T)
                 }
-                maxSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+                maxSeconds += summary.seconds
+                observer.epoch(summary)
             }
-            start = DispatchTime.now().uptimeNanoseconds
-            let minLoss = try Distillation.pass(model, teachers: [teacher], task: task, phase: "SCRUB min-steps",
-                                                epoch: epoch, epochs: c.epochs, batches: retainBatches,
-                                                optimizer: optimizer, run: &run,
-                                                progress: progress) { logits, teacherLogits, batch in
+            let summary = try task.trainingPass(of: model, phase: "SCRUB min-steps", epoch: epoch, epochs: c.epochs,
+                                                batches: batches.retain, optimizer: optimizer, clock: &clock,
+                                                observer: observer, run: &run) { logits, x, batch in
                 crossEntropy(logits: logits, labels: batch.map { task.labels[$0] }) * gamma
-                    + klDivergence(logits: logits, teacherLogits: teacherLogits[0], temperature: T) * alpha
+                    + klDivergence(logits: logits, teacherLogits: Distillation.teacherLogits(teacher, for: x),
+                                   temperature: T) * alpha
             }
-            minSeconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-            run.epochLosses.append(minLoss)
+            minSeconds += summary.seconds
+            run.epochLosses.append(summary.loss)
+            observer.epoch(summary)
         }
         run.phases.append(.init(name: "max-steps", ran: c.epochs > 0 && c.maxStepEpochs > 0, seconds: maxSeconds))
         run.phases.append(.init(name: "min-steps", ran: c.epochs > 0, seconds: minSeconds))
-        return run
     }
 }

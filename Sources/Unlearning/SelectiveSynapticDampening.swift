@@ -21,11 +21,11 @@ import Training
 ///
 /// ```swift
 /// let ssd = SelectiveSynapticDampening()              // α = 10, λ = 1, batch 64
-/// let run = try ssd.unlearn(model, task: task, progress: nil)
+/// let run = try ssd.unlearn(model, task: task)
 /// run.phases.map(\.name)                             // ["importance", "dampening"]
 /// ```
 public struct SelectiveSynapticDampening: UnlearningMethod {
-    public struct Configuration: Codable, Equatable, Sendable {
+    public struct Configuration: MethodConfiguration {
         /// α, the selection weighting: dampen where `I_Df > α·I_D`. Default 10, the paper's value for
         /// ResNet18 (reference code `selection_weighting = 10 * model_size_scaler`). For ViT full-class
         /// forgetting the paper uses α = 5 (`model_size_scaler = 0.5`); for PinsFaceRecognition α = 50.
@@ -38,31 +38,28 @@ public struct SelectiveSynapticDampening: UnlearningMethod {
         public var batchSize = 64
 
         public init() {}
+
+        public func validate() throws {
+            try Check.nonNegative("alpha", alpha)
+            try Check.nonNegative("lambda", lambda)
+            try Check.count("batchSize", batchSize, atLeast: 1)
+        }
     }
 
-    public var configuration: Configuration
+    public var configuration = Configuration()
 
-    public init(configuration: Configuration = Configuration()) {
-        self.configuration = configuration
-    }
+    public init() {}
 
-    public var name: String { "SSD" }
-
-    public var settings: [String: String] {
+    public func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
+                        into run: inout UnlearningRun) throws {
         let c = configuration
-        return ["alpha": String(c.alpha), "lambda": String(c.lambda), "batchSize": String(c.batchSize)]
-    }
-
-    public func unlearn(_ model: any Classifier, task: UnlearningTask,
-                        progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun {
-        let c = configuration
-        var run = UnlearningRun(method: name, settings: settings)
         let (full, forget) = run.phase("importance") { run in
             let full = ParameterImportance.gradientMoments(
-                of: model, task: task,
-                batches: ParameterImportance.consecutiveBatches(of: task.retainIndices + task.forgetIndices, size: c.batchSize))
+                of: model, task: task, batches: consecutiveBatches(of: task.retainIndices + task.forgetIndices, size: c.batchSize),
+                phase: "SSD importance (all data)", observer: observer)
             let forget = ParameterImportance.gradientMoments(
-                of: model, task: task, batches: ParameterImportance.consecutiveBatches(of: task.forgetIndices, size: c.batchSize))
+                of: model, task: task, batches: consecutiveBatches(of: task.forgetIndices, size: c.batchSize),
+                phase: "SSD importance (forget data)", observer: observer)
             run.examplesSeen += full.exampleCount + forget.exampleCount
             return (full, forget)
         }!
@@ -70,7 +67,6 @@ public struct SelectiveSynapticDampening: UnlearningMethod {
             Self.dampen(full.parameters, fullImportance: full.meanSquaredGradient,
                         forgetImportance: forget.meanSquaredGradient, alpha: c.alpha, lambda: c.lambda)
         }
-        return run
     }
 
     /// Step 2 on its own: `θ_i ← min(λ·I_D[i] / I_Df[i], 1)·θ_i` wherever `I_Df[i] > α·I_D[i]`.

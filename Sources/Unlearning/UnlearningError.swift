@@ -12,8 +12,6 @@ public enum UnlearningError: Error, Equatable, Sendable {
     case noTrainingExamples(className: String)
     /// Examples of a class forgotten earlier were passed in, though that data must stay deleted.
     case deletedDataPresent(className: String)
-    /// A loss became NaN or infinite; the model holds the parameters from before that step.
-    case nonFiniteLoss(phase: String, epoch: Int, step: Int)
     /// The method needs a second network (a fresh one, or a frozen copy of the original) but the task
     /// has no ``UnlearningTask/makeModel`` factory.
     case missingModelFactory(method: String)
@@ -40,9 +38,6 @@ extension UnlearningError: CustomStringConvertible, LocalizedError {
         case let .deletedDataPresent(name):
             "examples of '\(name)', forgotten by an earlier request, were passed in: that data was deleted "
                 + "to honour the request and must not be used again"
-        case let .nonFiniteLoss(phase, epoch, step):
-            "the \(phase) loss became NaN or infinite at epoch \(epoch), step \(step): try a lower learning "
-                + "rate (--learning-rate) or a smaller --lambda"
         case let .missingModelFactory(method):
             "\(method) needs a freshly initialised model of the same architecture, but the task has no model "
                 + "factory: pass `makeModel:` to UnlearningTask (the experiment builds it from the architecture "

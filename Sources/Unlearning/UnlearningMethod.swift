@@ -4,20 +4,72 @@ import Training
 
 /// An unlearning method: changes a trained classifier in place so that it forgets a task's classes.
 ///
+/// Each method is one file: a ``MethodConfiguration`` whose defaults are its paper's values (the only
+/// place its settings are named), its entry in the registry (``MethodName``, which also gives its
+/// display name), and the work itself in ``unlearn(_:task:observer:into:)``.
+///
 /// Methods never score themselves (no accuracy, no attack inside `unlearn`): evaluation is separate, so
-/// every method is measured the same way. Each method is one file with a `Configuration` whose defaults
-/// are its paper's values.
-public protocol UnlearningMethod {
-    /// The name reports and the command line use.
-    var name: String { get }
-    /// Every setting of the method, by its configuration field name, for reports.
-    var settings: [String: String] { get }
-    /// Makes `model` forget `task.forgetClasses`, using only `task`'s examples.
+/// every method is measured the same way.
+///
+/// ```swift
+/// let method = try MethodName.qpaudioeraser.makeMethod(changes: JSONValue(parsing: #"{"epochs": 1}"#))
+/// let run = try method.unlearn(model, task: task)
+/// run.method            // "QPAudioEraser"
+/// run.settings["epochs"] // "1"
+/// ```
+public protocol UnlearningMethod: Sendable {
+    associatedtype Configuration: MethodConfiguration
+    var configuration: Configuration { get set }
+    /// The method with its published defaults.
+    init()
+    /// The method's work, on a configuration already checked by ``unlearn(_:task:observer:)``: makes
+    /// `model` forget `task.forgetClasses` using only `task`'s examples, recording its phases, steps and
+    /// losses in `run`. Call ``unlearn(_:task:observer:)`` instead.
     ///
-    /// - Parameter progress: called after every optimizer step of a fine-tuning phase.
-    /// - Throws: ``UnlearningError/nonFiniteLoss(phase:epoch:step:)`` when a loss diverges.
-    func unlearn(_ model: any Classifier, task: UnlearningTask,
-                 progress: ((TrainingProgress) -> Void)?) throws -> UnlearningRun
+    /// - Throws: ``TrainingError/nonFiniteLoss(phase:epoch:step:)`` when a loss diverges;
+    ///   ``UnlearningError`` when the task lacks what the method needs.
+    func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
+                 into run: inout UnlearningRun) throws
+}
+
+/// A method's settings: a ``CheckedConfiguration`` whose `init()` holds the published defaults.
+public protocol MethodConfiguration: CheckedConfiguration {
+    init()
+}
+
+extension UnlearningMethod {
+    /// The method with `configuration`.
+    public init(configuration: Configuration) {
+        self.init()
+        self.configuration = configuration
+    }
+
+    /// The method's entry in the registry: the ``MethodName`` whose ``MethodName/methodType`` this is.
+    public static var methodName: MethodName {
+        guard let name = MethodName.allCases.first(where: { ObjectIdentifier($0.methodType) == ObjectIdentifier(Self.self) })
+        else { fatalError("\(Self.self) is missing from MethodName.methodType") }
+        return name
+    }
+
+    /// The name tables and reports print (``MethodName/displayName``).
+    public var name: String { Self.methodName.displayName }
+
+    /// Every setting, by its configuration field's name (``CheckedConfiguration/settings``).
+    public var settings: [String: String] { configuration.settings }
+
+    /// Checks the configuration, then makes `model` forget `task.forgetClasses`.
+    ///
+    /// - Parameter observer: told of every step and epoch of the method's passes.
+    /// - Throws: ``ConfigurationError`` for a setting out of range (nothing has changed then);
+    ///   ``TrainingError/nonFiniteLoss(phase:epoch:step:)`` when a loss diverges; ``UnlearningError``
+    ///   when the task lacks what the method needs.
+    public func unlearn(_ model: any Classifier, task: UnlearningTask,
+                        observer: TrainingObserver = .silent) throws -> UnlearningRun {
+        try ConfigurationError.within(owner: name) { try configuration.validate() }
+        var run = UnlearningRun(method: name, settings: settings)
+        try unlearn(model, task: task, observer: observer, into: &run)
+        return run
+    }
 }
 
 /// What one run of a method did and how long each part took (not how well it worked).
@@ -30,7 +82,9 @@ public struct UnlearningRun: Codable, Sendable, Equatable {
         public var seconds: Double
     }
 
+    /// The method's display name.
     public var method: String
+    /// Every setting of the method's configuration (``CheckedConfiguration/settings``).
     public var settings: [String: String]
     public var phases: [Phase]
     /// Mean loss of each fine-tuning epoch, in order.

@@ -3,6 +3,7 @@ import Datasets
 import Experiments
 import Foundation
 import Models
+import Training
 
 extension DatasetLayout: ExpressibleByArgument {}
 extension ClassKind: ExpressibleByArgument {}
@@ -74,6 +75,18 @@ struct ReportOptions: ParsableArguments {
         if let markdown {
             try report.write(markdown: URL(fileURLWithPath: markdown))
             print("Markdown report: \(markdown)")
+        }
+    }
+}
+
+extension ValidationError {
+    /// `error` told in terms of the command line: `--batch-size 0: must be 1 or more` when `flags` (by
+    /// configuration field) names the flag that set the field, its own words otherwise.
+    init(_ error: ConfigurationError, flags: [String: String]) {
+        if let flag = flags[error.field], case let .outOfRange(value, allowed) = error.problem {
+            self.init("\(flag) \(value): must be \(allowed)")
+        } else {
+            self.init(error.description)
         }
     }
 }

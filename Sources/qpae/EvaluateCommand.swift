@@ -44,8 +44,8 @@ struct EvaluateCommand: ParsableCommand {
     func run() throws {
         let start = Date()
         let trained = try TrainedModel(contentsOf: URL(fileURLWithPath: model))
-        let data = try PreparedData(try recordedDataRequest(for: trained, file: model, data: data, cache: cache))
-        try trained.checkCompatible(with: data, file: model)
+        let data = try PreparedData(try recordedDataRequest(for: trained, data: data, cache: cache))
+        try trained.checkCompatible(with: data)
         // A model that forgot classes is re-tested on them unless other classes are named.
         let forgetClasses = try data.classIndices(named: forget.isEmpty ? trained.forgottenClasses : forget)
         if !forgetClasses.isEmpty, forgetClasses.count == data.classes.count {
@@ -54,7 +54,7 @@ struct EvaluateCommand: ParsableCommand {
         var beforeEvaluation: ModelEvaluation?
         if let before {
             let original = try TrainedModel(contentsOf: URL(fileURLWithPath: before))
-            try original.checkCompatible(with: data, file: before)
+            try original.checkCompatible(with: data)
             beforeEvaluation = try evaluateModel(original, on: data, forgetClasses: forgetClasses, seed: seed)
         }
         let evaluation = try evaluateModel(trained, on: data, forgetClasses: forgetClasses,
@@ -72,11 +72,11 @@ struct EvaluateCommand: ParsableCommand {
     }
 }
 
-/// The data as recorded in the checkpoint `file`, with `data` (a `--data` flag) replacing the folder.
-func recordedDataRequest(for trained: TrainedModel, file: String, data: String?, cache: CacheOption) throws -> DataRequest {
+/// The data as recorded in `trained`'s checkpoint, with `data` (a `--data` flag) replacing the folder.
+func recordedDataRequest(for trained: TrainedModel, data: String?, cache: CacheOption) throws -> DataRequest {
     let recorded = trained.metadata.additional
     guard let path = data ?? recorded[TrainedModel.Key.datasetPath] else {
-        throw ValidationError("\(file) does not record its dataset: pass --data")
+        throw ValidationError("\(trained.fileDescription) does not record its dataset: pass --data")
     }
     return DataRequest(
         path: URL(fileURLWithPath: path),

@@ -7,11 +7,10 @@ import Unlearning
 
 extension MethodName: ExpressibleByArgument {}
 extension QPAudioEraser.ForgetTarget: ExpressibleByArgument {}
+extension QPAudioEraser.Phase: ExpressibleByArgument {}
 
-/// The phases `--without` can switch off, for the ablation study.
-enum Phase: String, CaseIterable, ExpressibleByArgument {
-    case interference, superposition, fineTune = "fine-tune", entropy, mixing
-}
+/// QPAudioEraser's defaults, for the help texts: the configuration is the one place they are written.
+private let defaults = QPAudioEraser.Configuration()
 
 struct ForgetCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,10 +28,16 @@ struct ForgetCommand: ParsableCommand {
         A model that already forgot classes records them; a later request never uses their data and \
         re-tests them.
 
+        The tuning options change the method's defaults. --epochs, --learning-rate, --batch-size, \
+        --lambda and --retain-fraction reach every method that has that setting; a flag the chosen \
+        method does not take is refused, naming the methods that do. --setting NAME=VALUE changes any \
+        other setting (`qpae methods` lists every method's settings and defaults).
+
         Examples:
           qpae forget --model fsdd-cnn.safetensors --forget george --out no-george.safetensors
           qpae forget --model no-george.safetensors --forget jackson --out no-george-jackson.safetensors --json report.json
           qpae forget --model m.safetensors --forget 0 --forget 4 --epochs 1 --without mixing --out ablation.safetensors
+          qpae forget --model m.safetensors --forget 0 --method scrub --setting alpha=0.01 --out scrub.safetensors
         """)
 
     @Option(help: ArgumentHelp("The trained checkpoint.", valueName: "file"))
@@ -54,39 +59,41 @@ struct ForgetCommand: ParsableCommand {
     @Flag(help: "Replace an existing file at --out.")
     var overwrite = false
 
-    @Option(help: ArgumentHelp("The unlearning method: \(MethodName.allCases.map(\.rawValue).joined(separator: ", ")). The options below tune QPAudioEraser; the others run with their published defaults.",
-                               valueName: "name"))
+    @Option(help: ArgumentHelp("The unlearning method (`qpae methods` lists each one's settings).", valueName: "name"))
     var method: MethodName = .qpaudioeraser
 
-    @Option(help: "λ, the weight of the entropy term (default 1).")
-    var lambda: Float = 1
+    @Option(help: "λ, the weight of the entropy term (default \(defaults.lambda)).")
+    var lambda: Float?
 
-    @Option(help: "ε, the strength of the entanglement mixing (default 0.5).")
-    var epsilon: Float = 0.5
+    @Option(help: "ε, the strength of the entanglement mixing (default \(defaults.epsilon)).")
+    var epsilon: Float?
 
-    @Option(help: "E, the fine-tuning epochs (default 5, the authors'). 0 runs phases 1 and 4 only: on FSDD that matched a retrained model on every metric in milliseconds.")
-    var epochs = 5
+    @Option(help: "E, the fine-tuning epochs (default \(defaults.epochs), the authors'). 0 runs phases 1 and 4 only: on FSDD that matched a retrained model on every metric in milliseconds.")
+    var epochs: Int?
 
-    @Option(help: "Adam's learning rate for the fine-tune (default 1e-3).")
-    var learningRate: Float = 1e-3
+    @Option(help: "Adam's learning rate for the fine-tune (default \(defaults.learningRate)).")
+    var learningRate: Float?
 
-    @Option(help: "Examples per fine-tuning step (default 32).")
-    var batchSize = 32
+    @Option(help: "Examples per fine-tuning step (default \(defaults.batchSize)).")
+    var batchSize: Int?
 
-    @Option(help: ArgumentHelp("Target of the forget examples: uniform (the paper: 1/K on every class) or retained-uniform (1/|retained| on the others, 0 on the forgotten: lower leakage).",
+    @Option(help: ArgumentHelp("Target of the forget examples: uniform (the paper: 1/K on every class) or retained-uniform (1/|retained| on the others, 0 on the forgotten: lower leakage). Default \(defaults.forgetTarget.rawValue).",
                                valueName: "target"))
-    var forgetTarget: QPAudioEraser.ForgetTarget = .uniform
+    var forgetTarget: QPAudioEraser.ForgetTarget?
 
-    @Option(help: ArgumentHelp("Share of the retained classes' examples each fine-tuning epoch visits (1 = all, the paper; less is faster).",
+    @Option(help: ArgumentHelp("Share of the retained classes' examples each fine-tuning epoch visits (1 = all, the paper; less is faster). Default \(defaults.batchPlan.retainFraction).",
                                valueName: "fraction"))
-    var retainFraction = 1.0
+    var retainFraction: Double?
 
     @Flag(help: "Spread the forget examples over every batch instead of shuffling them in.")
     var balancedBatches = false
 
-    @Option(help: ArgumentHelp("Switch a phase off for an ablation: interference, superposition, fine-tune, entropy, mixing (repeatable).",
-                               valueName: "phase"))
-    var without: [Phase] = []
+    @Option(help: ArgumentHelp("Switch a part of QPAudioEraser off for an ablation (repeatable).", valueName: "part"))
+    var without: [QPAudioEraser.Phase] = []
+
+    @Option(help: ArgumentHelp("Change any setting of the method: a field of its configuration (nested ones as batchPlan.retainFraction) and a JSON value or a word; repeatable. `qpae methods` lists them.",
+                               valueName: "name=value"))
+    var setting: [String] = []
 
     @Option(help: "Seeds the fine-tune's shuffles and the attacks.")
     var seed: UInt64 = 0
@@ -106,35 +113,53 @@ struct ForgetCommand: ParsableCommand {
             }
             if FileManager.default.fileExists(atPath: out), !overwrite { throw ExperimentError.outputExists(out) }
         }
-        guard epochs >= 0 else { throw ValidationError("--epochs \(epochs) must not be negative") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size \(batchSize) must be at least 1") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--learning-rate must be positive") }
-        guard lambda.isFinite, epsilon.isFinite else { throw ValidationError("--lambda and --epsilon must be numbers") }
-        guard retainFraction >= 0, retainFraction <= 1 else {
-            throw ValidationError("--retain-fraction \(retainFraction) must lie in [0, 1]")
-        }
+        _ = try unlearningMethod()
     }
 
-    /// The method with the options given.
-    var unlearningMethod: any UnlearningMethod {
-        switch method {
-        case .qpaudioeraser:
-            var c = QPAudioEraser.Configuration()
-            c.lambda = lambda
-            c.epsilon = epsilon
-            c.epochs = epochs
-            c.learningRate = learningRate
-            c.batchSize = batchSize
-            c.forgetTarget = forgetTarget
-            c.batchPlan = BatchPlan(retainFraction: retainFraction, balancesForgetExamples: balancedBatches)
-            c.destructiveInterference = !without.contains(.interference)
-            c.superpositionLabels = !without.contains(.superposition)
-            c.uncertaintyFineTune = !without.contains(.fineTune)
-            c.entropyTerm = !without.contains(.entropy)
-            c.entanglement = !without.contains(.mixing)
-            return QPAudioEraser(configuration: c)
-        default:
-            return method.makeMethod()
+    /// The tuning flags that were given, as (flag, the configuration field it sets, value).
+    var tuningFlags: [(flag: String, field: String, value: JSONValue)] {
+        let given: [(String, String, JSONValue?)] = [
+            ("--lambda", "lambda", lambda.map { .number(Double($0)) }),
+            ("--epsilon", "epsilon", epsilon.map { .number(Double($0)) }),
+            ("--epochs", "epochs", epochs.map { .integer(Int64($0)) }),
+            ("--learning-rate", "learningRate", learningRate.map { .number(Double($0)) }),
+            ("--batch-size", "batchSize", batchSize.map { .integer(Int64($0)) }),
+            ("--forget-target", "forgetTarget", forgetTarget.map { .string($0.rawValue) }),
+            ("--retain-fraction", "batchPlan.retainFraction", retainFraction.map { .number($0) }),
+            ("--balanced-batches", "batchPlan.balancesForgetExamples", balancedBatches ? .bool(true) : nil),
+            ("--without", "without", without.isEmpty ? nil : .array(without.map { .string($0.rawValue) })),
+        ]
+        return given.compactMap { flag, field, value in value.map { (flag, field, $0) } }
+    }
+
+    /// The chosen method with the tuning flags and `--setting`s applied over its defaults.
+    ///
+    /// - Throws: `ValidationError` naming the flag: one the method does not take (and the methods that
+    ///   do), a malformed `--setting`, or a value out of range.
+    func unlearningMethod() throws -> any UnlearningMethod {
+        var changes = JSONValue.object([:])
+        var flagOfField: [String: String] = [:]
+        for (flag, field, value) in tuningFlags {
+            guard method.takes(field) else {
+                let takers = MethodName.allCases.filter { $0.takes(field) }.map(\.rawValue)
+                throw ValidationError("\(flag) is a setting of \(takers.joined(separator: ", ")), which --method "
+                                      + "\(method.rawValue) does not take")
+            }
+            changes.set(value, at: field)
+            flagOfField[field] = flag
+        }
+        for entry in setting {
+            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+                throw ValidationError("--setting \(entry): write NAME=VALUE, e.g. --setting epochs=2")
+            }
+            let field = String(entry[..<equals]), text = String(entry[entry.index(after: equals)...])
+            changes.set((try? JSONValue(parsing: text)) ?? .string(text), at: field)
+            flagOfField[field] = "--setting \(field)"
+        }
+        do {
+            return try method.makeMethod(changes: changes)
+        } catch let error as ConfigurationError {
+            throw ValidationError(error, flags: flagOfField)
         }
     }
 
@@ -142,11 +167,11 @@ struct ForgetCommand: ParsableCommand {
         let start = Date()
         let input = URL(fileURLWithPath: model)
         let trained = try TrainedModel(contentsOf: input)
-        let data = try PreparedData(try recordedDataRequest(for: trained, file: model, data: data, cache: cache))
-        let method = unlearningMethod
-        let printer = TrainingProgressPrinter(epochs: epochs)
-        let outcome = try forgetClasses(forget, in: trained, data: data, file: model, method: method, seed: seed,
-                                        progress: printer.report)
+        let data = try PreparedData(try recordedDataRequest(for: trained, data: data, cache: cache))
+        let method = try unlearningMethod()
+        let printer = TrainingProgressPrinter()
+        var outcome = try forgetClasses(try data.classIndices(named: forget), in: trained, data: data, method: method,
+                                        seed: seed, observer: printer.observer)
         printer.finish()
         let output = out.map { URL(fileURLWithPath: $0) } ?? input
         if inPlace {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Experiments
 import Foundation
 import Models
@@ -66,19 +67,20 @@ struct TrainCommand: ParsableCommand {
 
     @OptionGroup var reports: ReportOptions
 
+    /// The recipe the flags describe.
+    var trainingConfiguration: TrainingConfiguration {
+        TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
+                              seed: seed, validationFraction: validationFraction, earlyStoppingPatience: patience)
+    }
+
     func validate() throws {
         guard epochs > 0 else { throw ValidationError("--epochs \(epochs) must be at least 1") }
-        guard batchSize > 0 else { throw ValidationError("--batch-size \(batchSize) must be at least 1") }
-        guard learningRate > 0, learningRate.isFinite else {
-            throw ValidationError("--learning-rate \(learningRate) must be a positive number, e.g. 1e-3")
-        }
-        guard weightDecay >= 0 else { throw ValidationError("--weight-decay \(weightDecay) must not be negative") }
-        guard (0 ..< 1).contains(validationFraction) else {
-            throw ValidationError("--validation-fraction \(validationFraction) must lie in [0, 1), e.g. 0.1")
-        }
-        if let patience, patience < 1 { throw ValidationError("--patience \(patience) must be at least 1") }
-        if patience != nil, validationFraction == 0 {
-            throw ValidationError("--patience needs a validation split: give --validation-fraction above 0")
+        do {
+            try trainingConfiguration.validate()
+        } catch let error as ConfigurationError {
+            throw ValidationError(error, flags: ["batchSize": "--batch-size", "learningRate": "--learning-rate",
+                                                 "weightDecay": "--weight-decay", "validationFraction": "--validation-fraction",
+                                                 "earlyStoppingPatience": "--patience"])
         }
         if FileManager.default.fileExists(atPath: out), !resume, !overwrite {
             throw ExperimentError.outputExists(out)
@@ -93,16 +95,14 @@ struct TrainCommand: ParsableCommand {
         let data = try PreparedData(dataOptions.request(seed: seed))
         print("Data: \(data.root.path) (\(data.layout.rawValue), \(data.classes.count) \(data.classKind.rawValue) classes, "
               + "split \(data.splitMethod)): \(data.train.count) training and \(data.test.count) test examples")
-        let configuration = TrainingConfiguration(
-            epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay, seed: seed,
-            validationFraction: validationFraction, earlyStoppingPatience: patience)
+        let configuration = trainingConfiguration
         let excluded = try data.classIndices(named: exclude)
         if !excluded.isEmpty, excluded.count == data.classes.count {
             throw ExperimentError.forgetsEveryClass(classCount: data.classes.count)
         }
         let outcome = try trainModel(model, on: data, configuration: configuration, excludedClasses: excluded,
                                      checkpoint: URL(fileURLWithPath: out), resume: resume) { trainer in
-            TrainingProgressPrinter(epochs: epochs).attach(to: trainer)
+            TrainingProgressPrinter().attach(to: trainer)
         }
         print("Trained \(model.rawValue) in \(String(format: "%.1f", outcome.seconds)) s; best epoch "
               + "\(outcome.result.bestEpoch)\(outcome.result.stoppedEarly ? " (stopped early)" : ""); saved \(out)")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Experiments
 import Foundation
 import Testing
@@ -31,7 +32,10 @@ private func parseMessage(_ arguments: [String]) -> String? {
         (["train", "--out", "x.safetensors", "--model", "vgg"], "vgg"),
         (["train", "--out", "x.safetensors", "--layout", "timit"], "timit"),
         (["train", "--out", "x.safetensors", "--test-fraction", "1.5"], "--test-fraction 1.5 must lie between 0 and 1"),
-        (["train", "--out", "x.safetensors", "--patience", "3", "--validation-fraction", "0"], "--patience needs a validation split"),
+        (["train", "--out", "x.safetensors", "--patience", "3", "--validation-fraction", "0"],
+         "--patience 3: must be used with a validationFraction above 0"),
+        (["train", "--out", "x.safetensors", "--batch-size", "0"], "--batch-size 0: must be 1 or more"),
+        (["train", "--out", "x.safetensors", "--validation-fraction", "1"], "--validation-fraction 1.0: must be in 0.0 to below 1.0"),
         (["train"], "--out"),
         (["evaluate"], "--model"),
         (["experiment", "--out", "x"], "either --preset NAME or --scenario FILE"),
@@ -79,7 +83,7 @@ private func parseMessage(_ arguments: [String]) -> String? {
         try train.run()
         let evaluate = try #require(try QPAE.parseAsRoot(
             ["evaluate", "--model", out.path, "--forget", "nobody", "--cache", TinyCorpus.featureCache.path]) as? EvaluateCommand)
-        let error = #expect(throws: ExperimentError.self) { try evaluate.run() }
+        let error = #expect(throws: DatasetError.self) { try evaluate.run() }
         #expect(error?.description.contains("unknown class 'nobody'") == true)
     }
 }

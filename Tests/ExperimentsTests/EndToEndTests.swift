@@ -41,8 +41,9 @@ private let tinyConfiguration = TrainingConfiguration(epochs: 3, batchSize: 8, l
         #expect(loaded.statistics == outcome.trained.statistics)
         #expect(loaded.settings == data.train.features.settings)
         #expect(loaded.metadata.additional[TrainedModel.Key.split] == data.splitMethod.description)
-        try loaded.checkCompatible(with: data, file: checkpoint.path)
-        let statistics = loaded.statistics!
+        try loaded.checkCompatible(with: data)
+        #expect(loaded.file == checkpoint)
+        let statistics = loaded.statistics
         #expect(predictLogits(of: loaded.model, on: data.test.features, normalizedWith: statistics)
                 == predictLogits(of: outcome.trained.model, on: data.test.features, normalizedWith: statistics))
 
@@ -77,7 +78,7 @@ private let tinyConfiguration = TrainingConfiguration(epochs: 3, batchSize: 8, l
         #expect(try PreparedData.classIndices(named: ["theo", "george"], in: classes) == [2, 0])
         #expect(try PreparedData.classIndices(named: ["3"], in: classes) == [1])     // the name wins
         #expect(try PreparedData.classIndices(named: ["2", "theo"], in: classes) == [2])
-        let error = #expect(throws: ExperimentError.self) { try PreparedData.classIndices(named: ["lucas"], in: classes) }
+        let error = #expect(throws: DatasetError.self) { try PreparedData.classIndices(named: ["lucas"], in: classes) }
         #expect(error == .unknownClass("lucas", available: classes))
         #expect(error?.description.contains("[george, 3, theo]") == true)
     }
@@ -87,14 +88,16 @@ private let tinyConfiguration = TrainingConfiguration(epochs: 3, batchSize: 8, l
         let outcome = try trainModel(.cnn, on: data, configuration: .init(epochs: 1, batchSize: 8, seed: 1))
         let digits = try tinyData(classKind: .digit)
         let mismatch = #expect(throws: ExperimentError.self) {
-            try outcome.trained.checkCompatible(with: digits, file: "speakers.safetensors")
+            try outcome.trained.checkCompatible(with: digits)
         }
-        #expect(mismatch?.description.contains("speakers.safetensors was trained on the classes") == true)
+        #expect(mismatch?.description.contains("the model in memory (not saved) was trained on the classes") == true)
         #expect(mismatch?.description.contains("qpae train") == true)
 
         var other = outcome.trained
         other.metadata.featureSettings["hopLength"] = 200
-        let settings = #expect(throws: ExperimentError.self) { try other.checkCompatible(with: data, file: "m.safetensors") }
+        other.file = URL(fileURLWithPath: "/models/m.safetensors")
+        let settings = #expect(throws: ExperimentError.self) { try other.checkCompatible(with: data) }
+        #expect(settings?.description.hasPrefix("/models/m.safetensors expects other log-mel features") == true)
         #expect(settings?.description.contains("hopLength: model 200, data 160") == true)
     }
 
@@ -114,7 +117,7 @@ private let tinyConfiguration = TrainingConfiguration(epochs: 3, batchSize: 8, l
         nonisolated(unsafe) var seen = 0
         let outcome = try trainModel(.cnn, on: data, configuration: .init(epochs: 1, batchSize: 8, seed: 1),
                                      excludedClasses: [1]) { trainer in
-            trainer.progress = { _ in seen = trainer.labels.count; #expect(!trainer.labels.contains(1)) }
+            trainer.observer.epoch = { _ in seen = trainer.labels.count; #expect(!trainer.labels.contains(1)) }
         }
         #expect(seen == data.train.labels.filter { $0 != 1 }.count)
         #expect(outcome.trained.forgottenClasses == [data.classes[1]])

@@ -12,18 +12,17 @@ import Unlearning
 
 private func tinyScenario(kind: Scenario.Kind = .single, forgetSets: [[String]] = [["0"]],
                           seeds: [UInt64] = [0, 1]) -> Scenario {
-    var quick = QPAudioEraser.Configuration()
-    quick.epochs = 1
-    return Scenario(name: "tiny-\(kind.rawValue)", kind: kind, data: TinyCorpus.speakers.path, model: .cnn,
+    Scenario(name: "tiny-\(kind.rawValue)", kind: kind, data: TinyCorpus.speakers.path, model: .cnn,
                     recipe: TrainingConfiguration(epochs: 2, batchSize: 8, learningRate: 3e-3, seed: 0),
                     methods: [.qpaudioeraser, .paperSD], forgetSets: forgetSets, seeds: seeds,
-                    variants: [.init(name: "one epoch", configuration: quick)])
+                    variants: [.init(name: "one epoch", configuration: .object(["epochs": .integer(1)]))])
 }
 
 private func runner(_ scenario: Scenario, _ folder: URL, log: @escaping (String) -> Void = { _ in }) -> ExperimentRunner {
     let runner = ExperimentRunner(scenario: scenario, output: folder)
     runner.featureCache = TinyCorpus.featureCache
     runner.log = log
+    runner.observer = .silent
     return runner
 }
 
@@ -134,15 +133,70 @@ private func isWellFormed(_ text: String) -> Bool {
             #expect(try JSONDecoder().decode(Scenario.self, from: JSONEncoder().encode(made)) == made)
         }
         #expect(Scenario.preset(.paperAccent).layout == .accent)
-        #expect(Scenario.preset(.paperAblation).variants.count == 7)
+        let ablation = Scenario.preset(.paperAblation).variants                // full, each part off, two λ
+        #expect(ablation.map(\.name) == ["full", "without destructive interference", "without superposition labels",
+                                         "without uncertainty fine-tune", "without entropy term",
+                                         "without entanglement mixing", "λ = 0.5", "λ = 2"])
+        let methods = try ablation.map { try #require(try $0.makeMethod() as? QPAudioEraser).configuration }
+        #expect(methods.dropFirst().prefix(5).map(\.without) == QPAudioEraser.Phase.allCases.map { [$0] })
+        #expect(methods.suffix(2).map(\.lambda) == [0.5, 2])
 
         // A variant names only what it changes; the rest keeps QPAudioEraser's defaults.
-        let partial = #"{"epochs": 1, "batchPlan": {"retainFraction": 0.25}, "forgetTarget": "retained-uniform"}"#
-        let variant = try JSONDecoder().decode(QPAudioEraser.Configuration.self, from: Data(partial.utf8))
+        let partial = #"{"name": "v", "configuration": {"epochs": 1, "batchPlan": {"retainFraction": 0.25}, "forgetTarget": "retained-uniform"}}"#
+        let variant = try JSONDecoder().decode(Scenario.Variant.self, from: Data(partial.utf8))
+        #expect(variant.method == .qpaudioeraser)
         var expected = QPAudioEraser.Configuration()
         expected.epochs = 1
         expected.batchPlan.retainFraction = 0.25
         expected.forgetTarget = .retainedUniform
-        #expect(variant == expected)
+        #expect(try #require(try variant.makeMethod() as? QPAudioEraser).configuration == expected)
+    }
+
+    @Test(arguments: [
+        (#""variants": [{"name": "v", "configuration": {"epochs": -1}}]"#,
+         "variant 'v': QPAudioEraser setting epochs = -1: must be 0 or more"),
+        (#""variants": [{"name": "v", "configuration": {"batchSize": 0}}]"#,
+         "variant 'v': QPAudioEraser setting batchSize = 0: must be 1 or more"),
+        (#""variants": [{"name": "v", "configuration": {"batchPlan": {"retainFraction": 2}}}]"#,
+         "QPAudioEraser setting batchPlan.retainFraction = 2.0: must be in 0.0…1.0"),
+        (#""variants": [{"name": "v", "configuration": {"epoch": 2}}]"#, "QPAudioEraser has no setting 'epoch'"),
+        (#""variants": [{"name": "v", "method": "ssd", "configuration": {"epsilon": 0.2}}]"#, "SSD has no setting 'epsilon'"),
+        (#""variants": [{"name": "v", "configuration": {"epochs": "five"}}]"#, "QPAudioEraser setting epochs:"),
+        (#""variants": [{"name": "v", "configuration": {"forgetTarget": "nobody"}}]"#, "QPAudioEraser setting forgetTarget:"),
+        (#""variants": [{"name": "v"}, {"name": "v", "method": "scrub"}]"#, "the name 'v' is used twice"),
+        (#""recipe": {"batchSize": 0}"#, "recipe setting batchSize = 0: must be 1 or more"),
+        (#""recipe": {"epochs": -1}"#, "recipe setting epochs = -1: must be 0 or more"),
+        (#""recipe": {"patience": 3}"#, "recipe has no setting 'patience'"),
+        (#""seeds": []"#, "seeds: give at least one seed"),
+        (#""model": "vgg""#, "model:"),
+    ])
+    func aScenarioFileWithABadValueIsRefusedNamingIt(field: String, expected: String) throws {
+        let file = TinyCorpus.temporaryFile("bad-scenario.json")
+        try Data(#"{"name": "bad", "kind": "single", "forgetSets": [["0"]], "#.utf8 + Data(field.utf8) + Data("}".utf8))
+            .write(to: file)
+        let error = #expect(throws: ExperimentError.self) { try Scenario(contentsOf: file) }
+        let text = error?.description ?? ""
+        #expect(text.hasPrefix("scenario \(file.path): "), "\(text)")
+        #expect(text.contains(expected), "\(text)")
+    }
+
+    @Test func aRunnerRefusesABadScenarioBeforeTouchingAnything() throws {
+        var scenario = tinyScenario()
+        scenario.recipe.batchSize = 0
+        let folder = TinyCorpus.temporaryFile("refused")
+        let error = #expect(throws: ExperimentError.self) { try runner(scenario, folder).run() }
+        #expect(error?.description.contains("recipe setting batchSize = 0") == true)
+        #expect(!FileManager.default.fileExists(atPath: folder.path))
+    }
+
+    @Test func variantsOfAnyMethodRunInPlaceOfItsDefaults() throws {
+        var scenario = tinyScenario(seeds: [0])
+        scenario.methods = [.paperSD]
+        scenario.variants = [.init(name: "small step", method: .paperSD, configuration: .object(["stepSize": .number(0.01)])),
+                             .init(name: "one epoch", configuration: .object(["epochs": .integer(1)]))]
+        let results = try runner(scenario, TinyCorpus.temporaryFile("variants")).run()
+        #expect(results.labels == ["Retrain", "SD (paper code) (small step)", "QPAudioEraser (one epoch)"])
+        #expect(results.runs.first { $0.variant == "small step" }?.run.settings["stepSize"] == "0.01")
+        #expect(results.runs.first { $0.variant == "one epoch" }?.run.epochLosses.count == 1)
     }
 }

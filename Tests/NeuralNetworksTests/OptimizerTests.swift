@@ -28,6 +28,7 @@ struct OptimizerTests {
         let model = try TwoTensors(fixtures)
         let optimizer = try makeOptimizer(reference)
         let sequence = try #require(fixtures.gradientSequences[reference.gradients])
+        #expect(sequence.count == reference.trajectory.count)
         for (step, (gradients, expected)) in zip(sequence, reference.trajectory).enumerated() {
             var parameterGradients = model.gradients(gradients)
             parameterGradients[model.buffer] = .ones(model.buffer.shape)   // must be ignored: a buffer

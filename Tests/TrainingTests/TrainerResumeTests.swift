@@ -26,7 +26,7 @@ import Testing
         let trainer = Trainer(model: makeModel(), features: features, labels: labels, configuration: configuration,
                               checkpointURL: url)
         var copyError: (any Error)?
-        trainer.progress = { summary in
+        trainer.observer.epoch = { summary in
             guard summary.epoch == interruption else { return }
             do {
                 try FileManager.default.copyItem(at: url, to: snapshot)

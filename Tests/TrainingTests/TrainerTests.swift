@@ -13,7 +13,7 @@ import Testing
         var summaries: [EpochSummary] = []
         let trainer = Trainer(model: makeModel(), features: features, labels: labels,
                               configuration: .init(epochs: 4, batchSize: 8, learningRate: 3e-3, seed: 1),
-                              progress: { summaries.append($0) })
+                              observer: TrainingObserver(epoch: { summaries.append($0) }))
         let result = try trainer.train()
         #expect(result.history.map(\.epoch) == [1, 2, 3, 4])
         #expect(summaries == result.history)
@@ -41,7 +41,7 @@ import Testing
         let trainer = Trainer(model: model, features: features, labels: labels,
                               configuration: .init(epochs: 2, batchSize: 8, seed: 1))
         let error = #expect(throws: TrainingError.self) { try trainer.train() }
-        #expect(error == .nonFiniteLoss(epoch: 1, step: 1))
+        #expect(error == .nonFiniteLoss(phase: nil, epoch: 1, step: 1))
         let message = error?.description ?? ""
         #expect(message.contains("epoch 1, step 1"))
         #expect(message.contains("lower learning rate"))
@@ -73,9 +73,7 @@ import Testing
         let saved = try SafeTensors(contentsOf: url).metadata
         #expect(saved[Trainer.MetadataKey.epoch] == "2")
         #expect(saved[CheckpointMetadata.Key.seed] == "9")
-        #expect(saved[Trainer.MetadataKey.normalizationMean] == String(first.statistics.mean))
-        #expect(saved[Trainer.MetadataKey.normalizationStandardDeviation]
-                == String(first.statistics.standardDeviation))
+        #expect(try CheckpointMetadata(saved).normalization == first.statistics)
 
         let second = Trainer(model: makeModel(seed: 42), features: features, labels: labels,
                              configuration: .init(epochs: 3, batchSize: 8, seed: 9), checkpointURL: url)

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 @testable import Training
 
-/// The per-step callback and what `TrainingProgressPrinter` makes of it, on a captured writer.
+/// The observer's calls and what `TrainingProgressPrinter` makes of them, on a captured writer.
 @Suite struct TrainingProgressTests {
     /// Collects what a printer writes.
     private final class Output {
@@ -15,15 +15,15 @@ import Testing
                                                  accuracy: 87.5, samplesPerSecond: 210.4, secondsRemaining: 72.3)
     private static let lastStep = TrainingProgress(epoch: 3, epochs: 20, step: 94, stepsPerEpoch: 94, loss: 0.3981,
                                                    accuracy: 88.06, samplesPerSecond: 212, secondsRemaining: 3_725)
-    private static let summary = EpochSummary(epoch: 3, loss: 0.3981, trainingAccuracy: 88.06,
+    private static let summary = EpochSummary(epoch: 3, epochs: 20, loss: 0.3981, trainingAccuracy: 88.06,
                                               validationAccuracy: 85, seconds: 12.3)
 
     @Test func stepCallbackRunsOncePerStepAndEndsOnTheEpochSummary() throws {
         let (features, labels) = syntheticSet()
         var steps: [TrainingProgress] = [], summaries: [EpochSummary] = []
         let trainer = Trainer(model: makeModel(), features: features, labels: labels,
-                              configuration: .init(epochs: 2, batchSize: 8, seed: 1), progress: { summaries.append($0) })
-        trainer.stepProgress = { steps.append($0) }
+                              configuration: .init(epochs: 2, batchSize: 8, seed: 1),
+                              observer: TrainingObserver(step: { steps.append($0) }, epoch: { summaries.append($0) }))
         try trainer.train()
         #expect(trainer.stepsPerEpoch == 8)                         // ⌈60 / 8⌉
         #expect(steps.count == 2 * trainer.stepsPerEpoch)
@@ -39,12 +39,12 @@ import Testing
 
     @Test func plainOutputIsOneLinePerEpoch() {
         let output = Output()
-        let printer = TrainingProgressPrinter(epochs: 20, live: false, write: output.write)
+        let printer = TrainingProgressPrinter(live: false, write: output.write)
         printer.report(Self.step40)
         printer.report(Self.lastStep)
         printer.report(Self.summary)
-        printer.report(EpochSummary(epoch: 4, loss: 0.25, trainingAccuracy: 91.25, validationAccuracy: nil, seconds: 65))
-        printer.report(EpochSummary(epoch: 20, loss: 0.0512, trainingAccuracy: 100, validationAccuracy: 97.5,
+        printer.report(EpochSummary(epoch: 4, epochs: 20, loss: 0.25, trainingAccuracy: 91.25, seconds: 65))
+        printer.report(EpochSummary(epoch: 20, epochs: 20, loss: 0.0512, trainingAccuracy: 100, validationAccuracy: 97.5,
                                     seconds: 4_000))
         printer.finish()
         #expect(output.text == """
@@ -57,7 +57,7 @@ import Testing
 
     @Test func liveOutputRedrawsOneLineAndKeepsTheEpochLines() {
         let output = Output()
-        let printer = TrainingProgressPrinter(epochs: 20, live: true, redrawInterval: 0, write: output.write)
+        let printer = TrainingProgressPrinter(live: true, redrawInterval: 0, write: output.write)
         printer.report(Self.step40)
         printer.report(Self.summary)
         printer.report(TrainingProgress(epoch: 4, epochs: 20, step: 1, stepsPerEpoch: 94, loss: 2.5, accuracy: 0,
@@ -73,7 +73,7 @@ import Testing
     @Test func liveOutputRedrawsAtMostOncePerInterval() {
         let output = Output()
         var times = [0.0, 0.05, 0.099, 0.1, 0.15, 0.25]
-        let printer = TrainingProgressPrinter(epochs: 20, live: true, write: output.write, now: { times.removeFirst() })
+        let printer = TrainingProgressPrinter(live: true, write: output.write, now: { times.removeFirst() })
         for step in 1...6 {
             var progress = Self.step40
             progress.step = step
@@ -88,14 +88,29 @@ import Testing
         var epochsSeen = 0
         let output = Output()
         let trainer = Trainer(model: makeModel(), features: features, labels: labels,
-                              configuration: .init(epochs: 2, batchSize: 16, seed: 1), progress: { _ in epochsSeen += 1 })
-        TrainingProgressPrinter(epochs: 2, live: false, write: output.write).attach(to: trainer)
+                              configuration: .init(epochs: 2, batchSize: 16, seed: 1),
+                              observer: TrainingObserver(epoch: { _ in epochsSeen += 1 }))
+        TrainingProgressPrinter(live: false, write: output.write).attach(to: trainer)
         try trainer.train()
         #expect(epochsSeen == 2)
         let lines = output.text.split(separator: "\n")
         #expect(lines.count == 2)
         #expect(lines[0].hasPrefix("epoch 1/2: loss ") && lines[0].contains(", ETA "))
         #expect(lines[1].hasPrefix("epoch 2/2: loss ") && !lines[1].contains("ETA"))
+    }
+
+    @Test func aPhaseLeadsItsLines() {
+        let output = Output()
+        let printer = TrainingProgressPrinter(live: true, redrawInterval: 0, write: output.write)
+        var step = Self.step40
+        step.phase = "uncertainty fine-tune"
+        printer.report(step)
+        var summary = Self.summary
+        summary.phase = "uncertainty fine-tune"
+        printer.report(summary)
+        let lines = output.text.split(separator: "\r").map { $0.replacingOccurrences(of: "\u{1B}[K", with: "") }
+        #expect(lines == ["uncertainty fine-tune epoch 3/20 [####------] step 40/94 loss 0.412 acc 87.5% 210 samples/s ETA 1m12s",
+                          "uncertainty fine-tune epoch 3/20: loss 0.398, train acc 88.1%, val acc 85.0%, 12s, ETA 1m12s\n"])
     }
 
     @Test(arguments: [(-1.0, "?"), (Double.nan, "?"), (0, "0.0s"), (4.44, "4.4s"), (9.94, "9.9s"), (9.96, "10s"),

@@ -25,36 +25,15 @@ import Training
         #expect(PaperStandInSD().name == "SD (paper code)" && PaperStandInFF().name == "FF (paper code)")
     }
 
-    @Test func settingsNameEveryConfigurationField() {
-        func fields(_ configuration: Any) -> Set<String> { Set(Mirror(reflecting: configuration).children.compactMap(\.label)) }
-        let methods: [(any UnlearningMethod, Any)] = [
-            (FineTune(), FineTune().configuration), (GradientAscent(), GradientAscent().configuration),
-            (NegativeGradient(), NegativeGradient().configuration),
-            (SelectiveSynapticDampening(), SelectiveSynapticDampening().configuration),
-            (FisherForgetting(), FisherForgetting().configuration),
-            (PaperStandInSD(), PaperStandInSD().configuration), (PaperStandInFF(), PaperStandInFF().configuration),
-        ]
-        for (method, configuration) in methods {
-            #expect(Set(method.settings.keys) == fields(configuration), "\(method.name)")
-        }
-    }
-
     // MARK: Training baselines
 
     /// Fine-tuning on a task whose forget examples are NaN: touching any of them would make the loss NaN
     /// and stop the run, so finishing with finite weights shows they were never read.
     @Test func fineTuneNeverReadsAForgetExample() throws {
         let speakers = try ToySpeakers(examplesPerClass: 12)
-        let clean = try speakers.task(forget: [1])
-        var values = clean.features.values
-        let width = clean.features.featureCount
-        for index in clean.forgetIndices { values.replaceSubrange(index * width ..< (index + 1) * width, with: repeatElement(.nan, count: width)) }
-        let poisoned = FeatureSet(settings: clean.features.settings, values: values,
-                                  recordingIDs: clean.features.recordingIDs, exampleIndices: clean.features.exampleIndices)
-        let task = try UnlearningTask(classNames: clean.classNames, forgetClasses: [1], features: poisoned,
-                                      labels: clean.labels, statistics: clean.statistics, seed: 3)
+        let task = try speakers.task(forget: [1], features: speakers.trainingFeatures(poisoning: [1]))
 
-        let run = try FineTune().unlearn(speakers.model, task: task, progress: nil)
+        let run = try FineTune().unlearn(speakers.model, task: task)
         #expect(run.examplesSeen == 5 * task.retainIndices.count)
         #expect(run.epochLosses.count == 5 && run.epochLosses.allSatisfy(\.isFinite))
         #expect(speakers.model.trainableParameters.allSatisfy { $0.value.scalars.allSatisfy(\.isFinite) })
@@ -65,7 +44,7 @@ import Training
     @Test func gradientAscentRaisesTheForgetLossAndKeepsTheOthers() throws {
         let speakers = try ToySpeakers()
         let forgetLossBefore = speakers.trainingLoss(of: [0])
-        let run = try GradientAscent().unlearn(speakers.model, task: try speakers.task(forget: [0]), progress: nil)
+        let run = try GradientAscent().unlearn(speakers.model, task: try speakers.task(forget: [0]))
         #expect(speakers.trainingLoss(of: [0]) > forgetLossBefore + 1)
         #expect(speakers.accuracy(of: [0]) < 50)
         #expect(speakers.accuracy(of: [1, 2, 3]) >= 90)
@@ -82,7 +61,7 @@ import Training
     @Test func negativeGradientRaisesTheForgetLoss() throws {
         let speakers = try ToySpeakers(examplesPerClass: 12)
         let before = speakers.trainingLoss(of: [2])
-        let run = try NegativeGradient().unlearn(speakers.model, task: try speakers.task(forget: [2]), progress: nil)
+        let run = try NegativeGradient().unlearn(speakers.model, task: try speakers.task(forget: [2]))
         #expect(speakers.trainingLoss(of: [2]) > before + 1)
         #expect(run.examplesSeen == 5 * 12)                                  // forget examples only
     }
@@ -91,8 +70,8 @@ import Training
         let speakers = try ToySpeakers(examplesPerClass: 12)
         let bias = speakers.model.head.bias!
         bias.value = Tensor(shape: bias.shape, scalars: [.nan, 0, 0, 0])
-        #expect(throws: UnlearningError.nonFiniteLoss(phase: "negative gradient", epoch: 1, step: 1)) {
-            try NegativeGradient().unlearn(speakers.model, task: try speakers.task(forget: [2]), progress: nil)
+        #expect(throws: TrainingError.nonFiniteLoss(phase: "negative gradient", epoch: 1, step: 1)) {
+            try NegativeGradient().unlearn(speakers.model, task: try speakers.task(forget: [2]))
         }
     }
 
@@ -102,8 +81,8 @@ import Training
         let forget = BatchPlan(examples: .forget).batches(for: task, epoch: 2, batchSize: 8).flatMap { $0 }
         #expect(retain.sorted() == task.retainIndices)
         #expect(forget.sorted() == task.forgetIndices)
-        let old = Data(#"{"retainFraction":1,"balancesForgetExamples":false}"#.utf8)
-        #expect(try JSONDecoder().decode(BatchPlan.self, from: old) == BatchPlan())
+        let old = try JSONValue(parsing: #"{"retainFraction":1,"balancesForgetExamples":false}"#)
+        #expect(try BatchPlan().applying(old) == BatchPlan())              // a plan written before `examples`
     }
 
     // MARK: Selective synaptic dampening
@@ -115,12 +94,12 @@ import Training
         let (alpha, lambda) = (ssd.configuration.alpha, ssd.configuration.lambda)
         let full = ParameterImportance.gradientMoments(
             of: speakers.model, task: task,
-            batches: ParameterImportance.consecutiveBatches(of: task.retainIndices + task.forgetIndices, size: 64))
+            batches: consecutiveBatches(of: task.retainIndices + task.forgetIndices, size: 64))
         let forget = ParameterImportance.gradientMoments(
-            of: speakers.model, task: task, batches: ParameterImportance.consecutiveBatches(of: task.forgetIndices, size: 64))
+            of: speakers.model, task: task, batches: consecutiveBatches(of: task.forgetIndices, size: 64))
         let before = speakers.snapshot()
 
-        let run = try ssd.unlearn(speakers.model, task: task, progress: nil)
+        let run = try ssd.unlearn(speakers.model, task: task)
 
         let after = speakers.snapshot()
         let names = Dictionary(uniqueKeysWithValues: speakers.model.namedParameters().map { (ObjectIdentifier($0.parameter), $0.name) })
@@ -164,11 +143,11 @@ import Training
         // A [1, 2, 2] weight: 1/F = [1, 1e8 → 1e3, 0.25, 2], averaged over axis 1 per trailing position.
         let weight = Parameter(Tensor(shape: [1, 2, 2], scalars: [1, 1, 1, 1]))
         let (_, weightVariance) = method.meanAndVariance(of: weight, fisher: [1, 0, 4, 0.5], isHead: false, forgetClasses: [0])
-        #expect(zip(weightVariance, [0.625, 501, 0.625, 501] as [Float]).allSatisfy { abs($0 - $1) < 1e-3 })
+        #expect(weightVariance.count == 4 && zip(weightVariance, [0.625, 501, 0.625, 501] as [Float]).allSatisfy { abs($0 - $1) < 1e-3 })
         // A vector: clamped at 1e3, then × 10.
         let vector = Parameter(Tensor(shape: [2], scalars: [1, 1]))
         let (_, vectorVariance) = method.meanAndVariance(of: vector, fisher: [0, 1], isHead: false, forgetClasses: [0])
-        #expect(zip(vectorVariance, [1e4, 10] as [Float]).allSatisfy { abs($0 - $1) < 1e-2 })
+        #expect(vectorVariance.count == 2 && zip(vectorVariance, [1e4, 10] as [Float]).allSatisfy { abs($0 - $1) < 1e-2 })
     }
 
     @Test func fisherResetsTheForgetRowsAndAddsNoiseOfTheStatedScaleReproducibly() throws {
@@ -184,7 +163,7 @@ import Training
         }
         let before = speakers.snapshot()
 
-        _ = try method.unlearn(model, task: task, progress: nil)
+        _ = try method.unlearn(model, task: task)
 
         // The reset row: mean 0, standard deviation √(1e-4 · 10).
         let width = model.head.inputCount
@@ -197,7 +176,9 @@ import Training
         #expect(abs(model.head.bias!.value.scalars[2]) < 4 * resetDeviation)
         // Every element: (θ' − μ)/√v is standard normal.
         var z: [Double] = []
+        #expect(parameters.count == expected.count)
         for (parameter, (mean, variance)) in zip(parameters, expected) {
+            #expect(parameter.value.count == mean.count && mean.count == variance.count)
             for (value, (m, v)) in zip(parameter.value.scalars, zip(mean, variance)) { z.append(Double((value - m) / v.squareRoot())) }
         }
         let zMean = z.reduce(0, +) / Double(z.count)
@@ -210,10 +191,10 @@ import Training
         // The same seed gives the same weights; another seed other ones.
         let first = speakers.snapshot()
         speakers.restore(before)
-        _ = try method.unlearn(model, task: task, progress: nil)
+        _ = try method.unlearn(model, task: task)
         #expect(speakers.snapshot() == first)
         speakers.restore(before)
-        _ = try method.unlearn(model, task: try speakers.task(forget: [2], seed: 12), progress: nil)
+        _ = try method.unlearn(model, task: try speakers.task(forget: [2], seed: 12))
         #expect(speakers.snapshot() != first)
     }
 
@@ -251,8 +232,9 @@ import Training
         let parameters = speakers.model.trainableParameters
         let expected = zip(parameters, mean).map { parameter, g in zip(parameter.value.scalars, g).map { $0 - 0.1 * $1 } }
 
-        let run = try PaperStandInSD().unlearn(speakers.model, task: task, progress: nil)
+        let run = try PaperStandInSD().unlearn(speakers.model, task: task)
 
+        #expect(expected.map(\.count) == parameters.map(\.value.count))
         let error = zip(parameters, expected).map { zip($0.value.scalars, $1).map { abs($0 - $1) }.max()! }.max()!
         #expect(error < 1e-6)
         #expect(run.method == "SD (paper code)" && run.steps == 1)
@@ -266,8 +248,9 @@ import Training
         let parameters = speakers.model.trainableParameters
         let expected = zip(parameters, squares).map { parameter, f in zip(parameter.value.scalars, f).map { $0 - 0.1 * $1 * $0 } }
 
-        let run = try PaperStandInFF().unlearn(speakers.model, task: task, progress: nil)
+        let run = try PaperStandInFF().unlearn(speakers.model, task: task)
 
+        #expect(expected.map(\.count) == parameters.map(\.value.count))
         let error = zip(parameters, expected).map { zip($0.value.scalars, $1).map { abs($0 - $1) }.max()! }.max()!
         #expect(error < 1e-6)
         #expect(run.method == "FF (paper code)" && run.steps == 1)

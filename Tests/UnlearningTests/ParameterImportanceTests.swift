@@ -2,6 +2,7 @@ import Foundation
 import NeuralNetworks
 import Tensors
 import Testing
+import Training
 @testable import Unlearning
 
 /// The gradient statistics against a single linear layer, where the cross-entropy gradient is
@@ -65,11 +66,17 @@ struct ParameterImportanceTests {
         #expect(layer.weight.value.scalars == Self.weight.map(Float.init))   // nothing moved
     }
 
-    @Test func fisherDiagonalWeighsEveryClassByItsProbability() {
+    @Test func fisherDiagonalWeighsEveryClassByItsProbability() throws {
         let layer = Self.layer()
         let xs: [[Double]] = [[1, 2], [-0.5, 0.5]]
+        var steps: [TrainingProgress] = [], summaries: [EpochSummary] = []
         let fisher = ParameterImportance.fisherDiagonal(
-            of: layer, inputs: xs.map { Tensor(shape: [1, 2], scalars: $0.map(Float.init)) })
+            of: layer, examples: xs.map { (input: Tensor(shape: [1, 2], scalars: $0.map(Float.init)), labels: [0]) },
+            observer: TrainingObserver(step: { steps.append($0) }, epoch: { summaries.append($0) }))
+        #expect(steps.map(\.step) == [1, 2] && steps.allSatisfy { $0.stepsPerEpoch == 2 && $0.phase == "fisher diagonal" })
+        let labelLosses = xs.map { -log(Self.probabilities($0)[0]) }             // the progress shows CE of the labels
+        #expect(summaries.count == 1)
+        #expect(summaries.allSatisfy { abs($0.loss - (labelLosses[0] + labelLosses[1]) / 2) < 1e-5 })
 
         var expected = [Double](repeating: 0, count: 9)
         for x in xs {
@@ -85,11 +92,12 @@ struct ParameterImportanceTests {
         let moments = ParameterImportance.gradientMoments(of: layer, batches: [(input: Tensor, labels: [Int])]())
         #expect(moments.batchCount == 0)
         #expect(moments.meanSquaredGradient.flatMap { $0 }.allSatisfy { $0 == 0 })
-        #expect(ParameterImportance.fisherDiagonal(of: layer, inputs: [Tensor]()).flatMap { $0 }.allSatisfy { $0 == 0 })
+        #expect(ParameterImportance.fisherDiagonal(of: layer, examples: [(input: Tensor, labels: [Int])]()).flatMap { $0 }
+                .allSatisfy { $0 == 0 })
     }
 
     @Test func consecutiveBatchesCutInOrder() {
-        #expect(ParameterImportance.consecutiveBatches(of: [5, 1, 4, 2, 3], size: 2) == [[5, 1], [4, 2], [3]])
-        #expect(ParameterImportance.consecutiveBatches(of: [], size: 4).isEmpty)
+        #expect(consecutiveBatches(of: [5, 1, 4, 2, 3], size: 2) == [[5, 1], [4, 2], [3]])
+        #expect(consecutiveBatches(of: [], size: 4).isEmpty)
     }
 }

@@ -52,6 +52,7 @@ private func task(classCount: Int = 3, forget: [Int], earlier: [Int] = [], seed:
         }
         #expect(abs(loss.item - 0.3716916) < 1e-6)
         let expected: [Float] = [-0.10650698, 0.05325349, 0.05325349, 0.21496284, -0.02224853, -0.19271431]
+        #expect(gradients[0].scalars.count == expected.count)
         for (actual, value) in zip(gradients[0].scalars, expected) { #expect(abs(actual - value) < 1e-6) }
         // And against finite differences.
         let check = checkGradients(at: [logits]) { p in
@@ -102,6 +103,7 @@ private func task(classCount: Int = 3, forget: [Int], earlier: [Int] = [], seed:
         // Row 0 gains ε·(row 1 + row 2); rows 1 and 2 gain ε·row 0.
         let expected: [Float] = [w[0] + 0.5 * (w[2] + w[4]), w[1] + 0.5 * (w[3] + w[5]),
                                  w[2] + 0.5 * w[0], w[3] + 0.5 * w[1], w[4] + 0.5 * w[0], w[5] + 0.5 * w[1]]
+        #expect(head.weight.value.scalars.count == expected.count)
         for (actual, value) in zip(head.weight.value.scalars, expected) { #expect(abs(actual - value) < 1e-6) }
         #expect(head.bias!.value.scalars == b)
     }

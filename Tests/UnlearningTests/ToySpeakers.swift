@@ -7,16 +7,28 @@ import TestSupport
 import Training
 @testable import Unlearning
 
-/// Four separable speakers and the paper's small CNN trained on them: the toy the baselines' tests run on.
+/// Every model a task's factory made, in order, so a test can inspect a method's teachers.
+final class FactoryLog: @unchecked Sendable {
+    var models: [any Classifier] = []
+}
+
+/// Four separable speakers and the paper's small CNN trained on them: the toy every unlearning test
+/// runs on.
 ///
 /// `examplesPerClass` training and 10 test examples per speaker (features 1×64×20 from
-/// `separableFeatures`), three epochs of Adam, so the model starts near 100% accuracy.
+/// `separableFeatures`), three epochs of Adam, so the model starts near 100% accuracy. Tasks carry a
+/// seeded model factory (whose models ``log`` records) and a two-epoch ``recipe``, for the methods
+/// that need a second network or retrain.
 struct ToySpeakers {
     static let classCount = 4
+    static let classNames = ["a", "b", "c", "d"]
+    /// The recipe tasks carry, for retraining.
+    static let recipe = TrainingConfiguration(epochs: 2, batchSize: 16, seed: 1)
     let train: (features: FeatureSet, labels: [Int])
     let test: (features: FeatureSet, labels: [Int])
     let model: any Classifier
     let statistics: NormalizationStatistics
+    let log = FactoryLog()
 
     init(examplesPerClass: Int = 30) throws {
         train = separableFeatures(classCount: Self.classCount, examplesPerClass: examplesPerClass, seed: 21)
@@ -29,16 +41,45 @@ struct ToySpeakers {
         statistics = trainer.statistics
     }
 
-    /// The task of forgetting `forget` from all training examples.
-    func task(forget: [Int], seed: UInt64 = 3) throws -> UnlearningTask {
-        try UnlearningTask(classNames: ["a", "b", "c", "d"], forgetClasses: forget, features: train.features,
-                           labels: train.labels, statistics: statistics, seed: seed)
+    /// What the tasks' factory makes: a fresh CNN, always from the same seed.
+    static func freshModel() -> any Classifier {
+        var generator = SplitMix64(seed: 9)
+        return Architecture.cnn.makeModel(classCount: classCount, inputSize: (64, 20), using: &generator)
     }
 
-    /// Accuracy in percent on the test examples of `classes`.
-    func accuracy(of classes: Set<Int>) -> Double {
+    /// The task of forgetting `forget` from the training examples (or from `features`), with the
+    /// examples of `earlier` deleted; with or without the factory and the recipe.
+    func task(forget: [Int], earlier: [Int] = [], features: FeatureSet? = nil, seed: UInt64 = 3,
+              factory: Bool = true, recipe: Bool = true) throws -> UnlearningTask {
+        let log = self.log
+        let makeModel: @Sendable () -> any Classifier = {
+            let model = ToySpeakers.freshModel()
+            log.models.append(model)
+            return model
+        }
+        let kept = train.labels.indices.filter { !earlier.contains(train.labels[$0]) }
+        return try UnlearningTask(classNames: Self.classNames, forgetClasses: forget, previouslyForgottenClasses: earlier,
+                                  features: (features ?? train.features).subset(kept), labels: kept.map { train.labels[$0] },
+                                  statistics: statistics, seed: seed, makeModel: factory ? makeModel : nil,
+                                  recipe: recipe ? Self.recipe : nil)
+    }
+
+    /// The training features with every value of the examples of `classes` set to NaN: a method that
+    /// reads one of them ends in a NaN loss or NaN weights.
+    func trainingFeatures(poisoning classes: Set<Int>) -> FeatureSet {
+        let set = train.features
+        var values = set.values
+        for index in train.labels.indices where classes.contains(train.labels[index]) {
+            for position in set.valueRange(of: index) { values[position] = .nan }
+        }
+        return FeatureSet(settings: set.settings, values: values, recordingIDs: set.recordingIDs,
+                          exampleIndices: set.exampleIndices)
+    }
+
+    /// Test accuracy in percent on the examples of `classes`, of `model` (the toy's own by default).
+    func accuracy(of classes: Set<Int>, for model: (any Classifier)? = nil) -> Double {
         let indices = test.labels.indices.filter { classes.contains(test.labels[$0]) }
-        let logits = predictLogits(of: model, on: test.features, indices: indices, normalizedWith: statistics)
+        let logits = predictLogits(of: model ?? self.model, on: test.features, indices: indices, normalizedWith: statistics)
         let predicted = Tensor(shape: [indices.count, Self.classCount], scalars: logits).argmax(alongAxis: 1)
         return 100 * Double(zip(predicted, indices).filter { $0 == test.labels[$1] }.count) / Double(indices.count)
     }
@@ -49,6 +90,16 @@ struct ToySpeakers {
         let logits = predictLogits(of: model, on: train.features, indices: indices, normalizedWith: statistics)
         return crossEntropy(logits: Tensor(shape: [indices.count, Self.classCount], scalars: logits),
                             labels: indices.map { train.labels[$0] }).item
+    }
+
+    /// Mean `KL(softmax(teacher) ‖ softmax(student))` over the training examples of `classes` (T = 1).
+    func divergence(of student: any Classifier, from teacher: any Classifier, on classes: Set<Int>) -> Double {
+        let indices = train.labels.indices.filter { classes.contains(train.labels[$0]) }
+        func logits(_ model: any Classifier) -> Tensor {
+            Tensor(shape: [indices.count, Self.classCount],
+                   scalars: predictLogits(of: model, on: train.features, indices: indices, normalizedWith: statistics))
+        }
+        return Double(klDivergence(logits: logits(student), teacherLogits: logits(teacher)).item)
     }
 
     /// Every parameter and buffer of the model, by name.
@@ -62,4 +113,9 @@ struct ToySpeakers {
             parameter.value = Tensor(shape: parameter.shape, scalars: values[name]!)
         }
     }
+}
+
+/// Every parameter and buffer of `model`, in order.
+func parameters(of model: any Classifier) -> [[Float]] {
+    model.namedParameters().map(\.parameter.value.scalars)
 }

@@ -8,83 +8,46 @@ import TestSupport
 import Training
 @testable import Unlearning
 
-/// Four separable speakers: 30 training and 10 test examples each, and a CNN trained on them.
-private struct TinySpeakers {
-    let train: (features: FeatureSet, labels: [Int])
-    let test: (features: FeatureSet, labels: [Int])
-    let model: any Classifier
-    let statistics: NormalizationStatistics
-
-    init() throws {
-        train = separableFeatures(classCount: 4, examplesPerClass: 30, seed: 21)
-        test = separableFeatures(classCount: 4, examplesPerClass: 10, seed: 22)
-        var generator = SplitMix64(seed: 5)
-        model = Architecture.cnn.makeModel(classCount: 4, inputSize: (64, 20), using: &generator)
-        let trainer = Trainer(model: model, features: train.features, labels: train.labels,
-                              configuration: .init(epochs: 3, batchSize: 16, learningRate: 3e-3, seed: 1))
-        try trainer.train()
-        statistics = trainer.statistics
-    }
-
-    /// Accuracy in percent on the test examples of `classes`.
-    func accuracy(of classes: Set<Int>) -> Double {
-        let indices = test.labels.indices.filter { classes.contains(test.labels[$0]) }
-        let logits = predictLogits(of: model, on: test.features, indices: indices, normalizedWith: statistics)
-        let predicted = Tensor(shape: [indices.count, 4], scalars: logits).argmax(alongAxis: 1)
-        return 100 * Double(zip(predicted, indices).filter { $0 == test.labels[$1] }.count) / Double(indices.count)
-    }
-
-    /// The task of forgetting `forget`, with the examples of `earlier` deleted.
-    func task(forget: [Int], earlier: [Int] = []) throws -> UnlearningTask {
-        let kept = train.labels.indices.filter { !earlier.contains(train.labels[$0]) }
-        return try UnlearningTask(classNames: ["a", "b", "c", "d"], forgetClasses: forget,
-                                  previouslyForgottenClasses: earlier, features: train.features.subset(kept),
-                                  labels: kept.map { train.labels[$0] }, statistics: statistics, seed: 3)
-    }
-}
-
 @Suite(.serialized) struct UnlearningBehaviourTests {
     /// Stated margin: retain accuracy may drop at most 5 points on this tiny set.
     @Test func forgetsOneSpeakerAndKeepsTheOthers() throws {
-        let speakers = try TinySpeakers()
+        let speakers = try ToySpeakers()
         let retainBefore = speakers.accuracy(of: [1, 2, 3])
         #expect(speakers.accuracy(of: [0]) == 100)
-        let run = try QPAudioEraser().unlearn(speakers.model, task: try speakers.task(forget: [0]), progress: nil)
+        let run = try QPAudioEraser().unlearn(speakers.model, task: try speakers.task(forget: [0]))
         #expect(speakers.accuracy(of: [0]) == 0)
         #expect(speakers.accuracy(of: [1, 2, 3]) >= retainBefore - 5)
         let names = ["destructive interference", "superposition labels", "uncertainty fine-tune", "entanglement mixing"]
         #expect(run.phases.map(\.name) == names)
+        #expect(names == [.interference, .superposition, .fineTune, .mixing].map { (part: QPAudioEraser.Phase) in part.title })
         #expect(run.phases.allSatisfy { $0.ran })
         #expect(run.epochLosses.count == 5)
         #expect(run.examplesSeen == 5 * 120)
     }
 
     @Test func aSecondRequestKeepsTheFirstSpeakerForgotten() throws {
-        let speakers = try TinySpeakers()
+        let speakers = try ToySpeakers()
         let retainBefore = speakers.accuracy(of: [2, 3])
-        _ = try QPAudioEraser().unlearn(speakers.model, task: try speakers.task(forget: [0]), progress: nil)
-        _ = try QPAudioEraser().unlearn(speakers.model, task: try speakers.task(forget: [1], earlier: [0]), progress: nil)
+        _ = try QPAudioEraser().unlearn(speakers.model, task: try speakers.task(forget: [0]))
+        _ = try QPAudioEraser().unlearn(speakers.model, task: try speakers.task(forget: [1], earlier: [0]))
         #expect(speakers.accuracy(of: [0]) == 0)
         #expect(speakers.accuracy(of: [1]) == 0)
         #expect(speakers.accuracy(of: [2, 3]) >= retainBefore - 5)
     }
 
     @Test func everyPhaseOffLeavesTheModelAsItWas() throws {
-        let speakers = try TinySpeakers()
+        let speakers = try ToySpeakers()
         let before = speakers.model.namedParameters().map(\.parameter.value.scalars)
         var configuration = QPAudioEraser.Configuration()
-        configuration.destructiveInterference = false
-        configuration.superpositionLabels = false
-        configuration.uncertaintyFineTune = false
-        configuration.entanglement = false
+        configuration.without = QPAudioEraser.Phase.allCases
         let task = try speakers.task(forget: [2])
-        let run = try QPAudioEraser(configuration: configuration).unlearn(speakers.model, task: task, progress: nil)
+        let run = try QPAudioEraser(configuration: configuration).unlearn(speakers.model, task: task)
         #expect(speakers.model.namedParameters().map(\.parameter.value.scalars) == before)
         #expect(run.phases.allSatisfy { !$0.ran && $0.seconds == 0 })
     }
 
     @Test func badRequestsAreRejected() throws {
-        let speakers = try TinySpeakers()
+        let speakers = try ToySpeakers()
         #expect(throws: UnlearningError.noForgetClass) { try speakers.task(forget: []) }
         #expect(throws: UnlearningError.forgetsEveryClass(classCount: 4)) { try speakers.task(forget: [0, 1, 2, 3]) }
         #expect(throws: UnlearningError.forgetsEveryClass(classCount: 4)) { try speakers.task(forget: [1, 2, 3], earlier: [0]) }
@@ -103,7 +66,7 @@ private struct TinySpeakers {
     }
 
     @Test func batchPlansCoverTheTaskAsConfigured() throws {
-        let task = try TinySpeakers().task(forget: [0])
+        let task = try ToySpeakers().task(forget: [0])
         let all = BatchPlan().batches(for: task, epoch: 1, batchSize: 32)
         #expect(all.flatMap { $0 }.sorted() == Array(0 ..< 120))
         #expect(all == BatchPlan().batches(for: task, epoch: 1, batchSize: 32))

@@ -79,7 +79,7 @@ extension SafeTensors {
         /// which holds `source.count / byteCount` elements.
         func decode(_ source: UnsafeRawBufferPointer, into destination: UnsafeMutableBufferPointer<Float>) {
             checkPrecondition(source.count == destination.count * byteCount,
-                         "\(rawValue): \(source.count) bytes for \(destination.count) elements")
+                              "\(rawValue): \(source.count) bytes for \(destination.count) elements")
             func each<Bits: FixedWidthInteger>(_: Bits.Type, _ convert: (Bits) -> Float) {
                 for i in destination.indices {
                     let bits = source.loadUnaligned(fromByteOffset: i * byteCount, as: Bits.self)

@@ -28,7 +28,7 @@ public final class BatchNorm2d: Module, Layer {
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         checkPrecondition(input.rank >= 2 && input.shape[1] == weight.shape[0],
-                     "BatchNorm2d(\(weight.shape[0])) got input of shape \(input.shape)")
+                          "BatchNorm2d(\(weight.shape[0])) got input of shape \(input.shape)")
         guard isTraining else {
             // y = x·a + b per channel, a = γ/√(running σ² + ε), b = β − running μ·a.
             let scale = weight.value / (runningVariance.value + epsilon).squareRoot()

@@ -13,7 +13,7 @@ public final class Conv2d: Module, Layer {
                 stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0), dilation: (Int, Int) = (1, 1),
                 groups: Int = 1, bias: Bool = true, using generator: inout some RandomNumberGenerator) {
         checkPrecondition(inputChannels % groups == 0 && outputChannels % groups == 0,
-                     "Conv2d: channels \(inputChannels) → \(outputChannels) not divisible by groups \(groups)")
+                          "Conv2d: channels \(inputChannels) → \(outputChannels) not divisible by groups \(groups)")
         let shape = [outputChannels, inputChannels / groups, kernelSize.0, kernelSize.1]
         let fanIn = shape[1...].reduce(1, *)
         weight = Parameter(Initialization.pytorchDefault(shape, fanIn: fanIn, using: &generator))

@@ -24,7 +24,7 @@ public final class Linear: Module, Layer {
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         checkPrecondition(input.shape.last == inputCount,
-                     "Linear(\(inputCount) → \(outputCount)) got input of shape \(input.shape)")
+                          "Linear(\(inputCount) → \(outputCount)) got input of shape \(input.shape)")
         let product = input.matmul(weight.value, transposeOther: true)
         return bias.map { product + $0.value } ?? product
     }

@@ -55,7 +55,7 @@ public final class PatchEmbedding: Module, Layer {
 
     public func callAsFunction(_ input: Tensor) -> Tensor {
         checkPrecondition(input.rank == 4 && input.shape[2] % patchSize == 0 && input.shape[3] % patchSize == 0,
-                     "PatchEmbedding(\(patchSize)×\(patchSize)) needs [B, C, H, W] with H and W multiples of \(patchSize), got \(input.shape)")
+                          "PatchEmbedding(\(patchSize)×\(patchSize)) needs [B, C, H, W] with H and W multiples of \(patchSize), got \(input.shape)")
         let embedded = proj(input)                                        // [B, D, H/p, W/p]
         return embedded.reshaped(to: [embedded.shape[0], embedded.shape[1], -1]).transposed(1, 2)
     }

@@ -54,7 +54,7 @@ public enum LearningRateSchedule: Sendable, Equatable {
             return Float(Double(initial) * Foundation.pow(Double(factor), Double(step / stepSize)))
         case .cosineWithWarmup(let peak, let warmupSteps, let totalSteps, let minimum):
             checkPrecondition(warmupSteps >= 0 && totalSteps >= warmupSteps,
-                         "cosine schedule needs 0 ≤ warmupSteps ≤ totalSteps, got \(warmupSteps) and \(totalSteps)")
+                              "cosine schedule needs 0 ≤ warmupSteps ≤ totalSteps, got \(warmupSteps) and \(totalSteps)")
             if step < warmupSteps {
                 return Float(Double(peak) * Double(step) / Double(warmupSteps))
             }

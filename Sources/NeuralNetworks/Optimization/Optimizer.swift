@@ -36,7 +36,7 @@ func forEachTrainableParameter(of model: Module, along gradients: ParameterGradi
     for parameter in model.trainableParameters where visited.insert(ObjectIdentifier(parameter)).inserted {
         guard let gradient = gradients[parameter] else { continue }
         checkPrecondition(gradient.shape == parameter.shape,
-                     "gradient of shape \(gradient.shape) for a parameter of shape \(parameter.shape)")
+                          "gradient of shape \(gradient.shape) for a parameter of shape \(parameter.shape)")
         body(parameter, gradient)
     }
 }

@@ -39,7 +39,7 @@ public final class SGD: Optimizer {
         checkPrecondition(momentum >= 0, "invalid momentum \(momentum)")
         checkPrecondition(weightDecay >= 0, "invalid weight decay \(weightDecay)")
         checkPrecondition(!nesterov || (momentum > 0 && dampening == 0),
-                     "Nesterov momentum requires a momentum and zero dampening (momentum \(momentum), dampening \(dampening))")
+                          "Nesterov momentum requires a momentum and zero dampening (momentum \(momentum), dampening \(dampening))")
         self.learningRate = learningRate
         self.momentum = momentum
         self.dampening = dampening

@@ -1,5 +1,4 @@
 import AudioFeatures
-import Datasets
 import Foundation
 
 /// A dataset read, split and turned into labelled log-mel examples: what training and evaluation start from.
@@ -32,9 +31,9 @@ public struct PreparedData: Sendable {
 
     /// Lists, splits and extracts (through the feature cache) the data of `request`.
     ///
-    /// - Throws: ``DatasetError`` for a missing or unreadable folder, ``ExperimentError/emptySplit(part:dataset:)``
-    ///   when the split leaves no training or no test examples, ``SpeechSynthesisError`` when the
-    ///   synthetic corpus cannot be generated.
+    /// - Throws: ``DatasetError`` for a missing or unreadable folder, a test fraction outside (0, 1), or
+    ///   a split that leaves no training or no test examples (``DatasetError/emptySplit(part:dataset:)``);
+    ///   ``SpeechSynthesisError`` when the synthetic corpus cannot be generated.
     public init(_ request: DataRequest) throws {
         let start = Date()
         let root = try SyntheticCorpus.dataFolder(for: request.path, accents: request.layout == .accent,
@@ -47,9 +46,7 @@ public struct PreparedData: Sendable {
         case .official:
             split = try DatasetSplit.official(index, classKind: request.classKind)
         case let .stratified(fraction, seed):
-            guard fraction > 0, fraction < 1 else {
-                throw ExperimentError.invalidOption(flag: "--test-fraction", reason: "\(fraction) must lie between 0 and 1")
-            }
+            guard fraction > 0, fraction < 1 else { throw DatasetError.invalidTestFraction(fraction) }
             split = try DatasetSplit.stratified(index, classKind: request.classKind, testFraction: fraction, seed: seed)
         }
         let classes = split.classes
@@ -65,7 +62,7 @@ public struct PreparedData: Sendable {
             if !fromCache { progress?.finish() }
             notes += report.notes.map { "\(part): \($0)" } + report.skipped.map { "\(part): skipped \($0)" }
             guard !features.isEmpty else {
-                throw ExperimentError.emptySplit(part: part, dataset: root.path)
+                throw DatasetError.emptySplit(part: part, dataset: root.path)
             }
             return LabelledExamples(features: features, labels: features.recordingIDs.map { labelOfRecording[$0]! })
         }
@@ -82,9 +79,10 @@ public struct PreparedData: Sendable {
     }
 
     /// The class indices of `names`, each a class name (`george`) or an index (`0`), in the given order
-    /// without repeats.
+    /// without repeats: where names from the outside world (a flag, a scenario file, a checkpoint's
+    /// record) become the indices that everything below works with.
     ///
-    /// - Throws: ``ExperimentError/unknownClass(_:available:)`` naming the first unknown one.
+    /// - Throws: ``DatasetError/unknownClass(_:available:)`` naming the first unknown one.
     public func classIndices(named names: [String]) throws -> [Int] {
         try Self.classIndices(named: names, in: classes)
     }
@@ -101,7 +99,7 @@ public struct PreparedData: Sendable {
             } else if let number = Int(name), classes.indices.contains(number) {
                 index = number
             } else {
-                throw ExperimentError.unknownClass(name, available: classes)
+                throw DatasetError.unknownClass(name, available: classes)
             }
             if !indices.contains(index) { indices.append(index) }
         }

@@ -1,5 +1,5 @@
 import AudioFeatures
-import Datasets
+import Checks
 import Foundation
 
 /// How a dataset is cut into training and test recordings.
@@ -80,7 +80,7 @@ public struct LabelledExamples: Sendable {
     public let labels: [Int]
 
     public init(features: FeatureSet, labels: [Int]) {
-        precondition(features.count == labels.count, "LabelledExamples: \(labels.count) labels for \(features.count) examples")
+        checkPrecondition(features.count == labels.count, "LabelledExamples: \(labels.count) labels for \(features.count) examples")
         self.features = features
         self.labels = labels
     }
