@@ -16,6 +16,7 @@ let package = Package(
         .library(name: "Evaluation", targets: ["Evaluation"]),
         .library(name: "Training", targets: ["Training"]),
         .library(name: "Unlearning", targets: ["Unlearning"]),
+        .library(name: "Audit", targets: ["Audit"]),
         .library(name: "Experiments", targets: ["Experiments"]),
         .executable(name: "qpae", targets: ["qpae"]),
         .executable(name: "qpae-benchmark", targets: ["Benchmarks"]),
@@ -78,13 +79,18 @@ let package = Package(
             swiftSettings: vectorizedKernels
         ),
         .target(
+            name: "Audit",
+            dependencies: ["Training", "Evaluation", "NeuralNetworks", "Datasets", "Tensors"],
+            swiftSettings: vectorizedKernels
+        ),
+        .target(
             name: "Experiments",
-            dependencies: ["Unlearning", "Training", "Evaluation", "Models", "Datasets", "NeuralNetworks", "AudioFeatures", "Tensors"],
+            dependencies: ["Audit", "Unlearning", "Training", "Evaluation", "Models", "Datasets", "NeuralNetworks", "AudioFeatures", "Tensors"],
             swiftSettings: vectorizedKernels
         ),
         .executableTarget(
             name: "qpae",
-            dependencies: ["Experiments", "Unlearning", "Training", "Models", "Datasets",
+            dependencies: ["Experiments", "Audit", "Unlearning", "Training", "Models", "Datasets",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(
@@ -124,8 +130,12 @@ let package = Package(
             dependencies: ["Unlearning", "Models", "Training", "NeuralNetworks", "Datasets", "Tensors", "TestSupport"]
         ),
         .testTarget(
+            name: "AuditTests",
+            dependencies: ["Audit", "Training", "Models", "NeuralNetworks", "Datasets", "AudioFeatures", "Tensors"]
+        ),
+        .testTarget(
             name: "ExperimentsTests",
-            dependencies: ["Experiments", "qpae", "Unlearning", "Training", "Evaluation", "Datasets", "Models", "Tensors",
+            dependencies: ["Experiments", "qpae", "Audit", "Unlearning", "Training", "Evaluation", "Datasets", "Models", "Tensors",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(

@@ -31,6 +31,11 @@ extension EvaluationReport {
             text += "Settings: " + run.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
                 .joined(separator: ", ") + ".\n\n"
         }
+        if let audit {
+            text += "## Audit against \(audit.oracleCount) models retrained without \(audit.forgetClasses.joined(separator: ", "))\n\n"
+                + audit.markdown.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false).dropFirst(2)
+                .joined(separator: "\n") + "\n"
+        }
         text += "## Accuracy per class\n\n" + evaluation.perClassTable(before: before).rendered + "\n"
         text += "## Confusion matrix (rows: true class, columns: predicted)\n\n" + evaluation.confusionTable.rendered
         return text

@@ -1,3 +1,4 @@
+import Audit
 import Datasets
 import Evaluation
 import Foundation
@@ -96,12 +97,15 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     /// For `qpae forget`: the request and the method's run.
     public var unlearning: UnlearningSummary?
     public var evaluation: ModelEvaluation
+    /// The erasure audit against models retrained without the forgotten classes, when one was run.
+    public var audit: AuditReport?
     /// Seconds per stage (`features`, `evaluation`, `training`, `total`, …).
     public var timings: [String: Double]
 
     public init(command: String, configuration: [String: String], seed: UInt64, dataset: DatasetSummary,
                 model: ModelSummary, before: ModelEvaluation? = nil, unlearning: UnlearningSummary? = nil,
-                evaluation: ModelEvaluation, timings: [String: Double], createdAt: Date = Date()) {
+                evaluation: ModelEvaluation, audit: AuditReport? = nil, timings: [String: Double],
+                createdAt: Date = Date()) {
         self.createdAt = ISO8601DateFormatter().string(from: createdAt)
         self.command = command
         self.configuration = configuration
@@ -111,6 +115,7 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
         self.before = before
         self.unlearning = unlearning
         self.evaluation = evaluation
+        self.audit = audit
         self.timings = timings
     }
 

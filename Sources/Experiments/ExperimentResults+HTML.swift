@@ -23,6 +23,7 @@ extension ExperimentResults {
             let kind = scenario.kind == .sequential ? "Request" : "Forget set"
             body += "<h2>\(kind) \(set.number): \(SVGChart.escape(set.classes.joined(separator: ", ")))</h2>"
                 + table(set: set.number).html
+            if let audit = auditTable(set: set.number) { body += "<h3>Audit</h3>" + audit.html }
         }
         return """
         <!DOCTYPE html>
@@ -84,10 +85,11 @@ extension ExperimentResults {
             title: "Membership inference on the forget class (loss attack)", categories: labels,
             series: [ChartSeries(name: "attack accuracy", values: attack)], yLabel: "attack accuracy %",
             reference: retrainAttack.map { ($0, "retrain") }))
+        if let relearningChart { charts.append(relearningChart) }
         return charts
     }
 
-    private var kindName: String { scenario.kind == .sequential ? "request" : "set" }
+    var kindName: String { scenario.kind == .sequential ? "request" : "set" }
 
     /// The share in percent of `values` in each tenth of [0, 1].
     static func histogram(_ values: [Float]) -> [Double?] {

@@ -90,6 +90,9 @@ extension ExperimentResults {
         for set in sets {
             let kind = scenario.kind == .sequential ? "Request" : "Forget set"
             text += "## \(kind) \(set.number): \(set.classes.joined(separator: ", "))\n\n" + table(set: set.number).rendered + "\n"
+            if let audit = auditTable(set: set.number) {
+                text += "### Audit against models retrained without \(set.classes.joined(separator: ", "))\n\n" + audit.rendered + "\n"
+            }
         }
         return text
     }

@@ -105,7 +105,7 @@ public final class ExperimentRunner {
             var retrain: RunResult?
             for (method, variant) in methods {
                 var result = try runOnce(method: method, variant: variant, set: number + 1, classes: set, seed: seed,
-                                         data: data) {
+                                         data: data, original: original) {
                     (try TrainedModel(contentsOf: self.originalURL(seed: seed)), before)
                 }
                 if method == .retrain { retrain = result }
@@ -124,7 +124,7 @@ public final class ExperimentRunner {
             for (method, variant) in methods {
                 let slug = Self.slug(variant?.name ?? method.rawValue)
                 var result = try runOnce(method: method, variant: variant, set: number + 1, classes: request, seed: seed,
-                                         data: data, keepModel: sequenceModelURL(seed: seed, slug: slug, request: number + 1)) {
+                                         data: data, original: original, keepModel: sequenceModelURL(seed: seed, slug: slug, request: number + 1)) {
                     let url = number == 0 ? self.originalURL(seed: seed)
                         : self.sequenceModelURL(seed: seed, slug: slug, request: number)
                     return (try TrainedModel(contentsOf: url), nil)
@@ -140,7 +140,7 @@ public final class ExperimentRunner {
 
     /// One run, or its stored result. `input` gives the model to start from (and its evaluation when known).
     private func runOnce(method: MethodName, variant: Scenario.Variant?, set: Int, classes: [Int], seed: UInt64,
-                         data: PreparedData, keepModel: URL? = nil,
+                         data: PreparedData, original: TrainedModel, keepModel: URL? = nil,
                          input: () throws -> (TrainedModel, ModelEvaluation?)) throws -> RunResult {
         let label = variant?.label ?? method.displayName
         let names = classes.map { data.classes[$0] }
@@ -153,7 +153,7 @@ public final class ExperimentRunner {
         let next = runURL(seed: seed, set: set + 1, slug: Self.slug(variant?.name ?? method.rawValue))
         if let stored = try? ReportJSON.read(RunResult.self, from: file),
            stored.seed == seed, stored.set == set, stored.method == method, stored.variant == variant?.name,
-           stored.label == label,
+           stored.label == label, !scenario.audit || stored.audit != nil,
            stored.forgetClasses == names,
            keepModel.map({ FileManager.default.fileExists(atPath: $0.path) || FileManager.default.fileExists(atPath: next.path) }) ?? true {
             log(counter + ": done before, skipped")
@@ -164,8 +164,13 @@ public final class ExperimentRunner {
                                         method: try variant?.makeMethod() ?? method.makeMethod(), seed: seed,
                                         before: before, observer: observer)
         if let keepModel { try outcome.model.save(to: keepModel) }
-        let result = RunResult(scenario: scenario.name, seed: seed, set: set, method: method, variant: variant,
+        var result = RunResult(scenario: scenario.name, seed: seed, set: set, method: method, variant: variant,
                                outcome: outcome)
+        if scenario.audit {
+            result.audit = try auditModel(outcome.model, original: original, data: data, oracleCount: scenario.oracles,
+                                          configuration: scenario.auditConfiguration, observer: observer, log: log)
+            log(counter + ": audit: \(result.audit!.verdict.rawValue)")
+        }
         try ReportJSON.write(result, to: file)
         let elapsed = Date().timeIntervalSince(start)
         let eta = ProgressReporter.formatDuration(elapsed / Double(completed) * Double(total - completed))
@@ -178,24 +183,17 @@ public final class ExperimentRunner {
         let url = originalURL(seed: seed)
         var recipe = scenario.recipe
         recipe.seed = seed
-        // During training each epoch's checkpoint lies at `url` with the trainer's state beside it; the
-        // state is removed when training finishes. With the state there, training was interrupted: resume it.
         let interrupted = FileManager.default.fileExists(atPath: Trainer.trainingStateURL(forCheckpoint: url).path)
-        if !interrupted, var model = try? TrainedModel(contentsOf: url) {
+        if !interrupted, var model = try? TrainedModel(contentsOf: url), model.recipe == nil {
             // An original placed here by hand may predate recorded recipes: it was trained with the scenario's.
-            if model.recipe == nil {
-                model.recipe = recipe
-                try model.save(to: url)
-            }
-            return model
+            model.recipe = recipe
+            try model.save(to: url)
         }
-        log("seed \(seed): \(interrupted ? "resuming" : "training") the original \(scenario.model.rawValue)")
-        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
-        let outcome = try trainModel(scenario.model, on: data, configuration: recipe, checkpoint: url,
-                                     resume: interrupted) { trainer in
-            trainer.observer = trainer.observer.followed(by: observer)
+        if interrupted || !FileManager.default.fileExists(atPath: url.path) {
+            log("seed \(seed): \(interrupted ? "resuming" : "training") the original \(scenario.model.rawValue)")
         }
-        return outcome.trained
+        return try loadOrTrainModel(at: url, architecture: scenario.model, on: data, configuration: recipe,
+                                    observer: observer).model
     }
 
     private func prepareFolder() throws {

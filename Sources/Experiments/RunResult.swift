@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import Unlearning
 
@@ -46,6 +47,8 @@ public struct RunResult: Codable, Sendable, Equatable {
     /// Re-test of the classes forgotten by earlier requests.
     public var earlierForgotten: [ClassAccuracy]
     public var run: UnlearningRun
+    /// The erasure audit of the run's model, when the scenario asks for one.
+    public var audit: AuditReport?
 
     init(scenario: String, seed: UInt64, set: Int, method: MethodName, variant: Scenario.Variant?,
          outcome: ForgetOutcome) {
@@ -74,6 +77,7 @@ public struct RunResult: Codable, Sendable, Equatable {
         forgetProbabilitiesAfter = after.trueClassProbabilities
         earlierForgotten = after.earlierForgotten
         run = outcome.run
+        audit = nil
     }
 
     /// Fills ``timeRatio`` and ``gapToRetrain`` from the retrained model's run on the same set and seed.

@@ -1,3 +1,4 @@
+import Audit
 import Datasets
 import Foundation
 import Models
@@ -79,11 +80,18 @@ public struct Scenario: Codable, Equatable, Sendable {
     public var variants: [Variant]
     /// Seeds the stratified split of a dataset without an official one (the same for every run seed).
     public var splitSeed: UInt64
+    /// Audit every run against models retrained without its classes (``auditModel(_:original:data:forgetClasses:oracleCount:configuration:observer:log:)``).
+    public var audit: Bool
+    /// How many oracles each audit compares with. Default 3.
+    public var oracles: Int
+    /// The audit's settings, changed from ``AuditConfiguration``'s defaults by the file's `auditSettings`.
+    public var auditConfiguration: AuditConfiguration
 
     public init(name: String, kind: Kind, data: String? = nil, layout: DatasetLayout? = nil,
                 classKind: ClassKind? = nil, model: Architecture = .cnn, recipe: TrainingConfiguration = Scenario.defaultRecipe,
                 methods: [MethodName] = MethodName.allCases, forgetSets: [[String]], seeds: [UInt64] = [0],
-                variants: [Variant] = [], splitSeed: UInt64 = 0) {
+                variants: [Variant] = [], splitSeed: UInt64 = 0, audit: Bool = false, oracles: Int = 3,
+                auditConfiguration: AuditConfiguration = AuditConfiguration()) {
         self.name = name
         self.kind = kind
         self.data = data
@@ -96,6 +104,9 @@ public struct Scenario: Codable, Equatable, Sendable {
         self.seeds = seeds
         self.variants = variants
         self.splitSeed = splitSeed
+        self.audit = audit
+        self.oracles = oracles
+        self.auditConfiguration = auditConfiguration
     }
 
     /// The recipe of `qpae train` with a patience: up to 30 epochs, Adam 1e-3, batch 32, 10% held out
@@ -144,6 +155,14 @@ public struct Scenario: Codable, Equatable, Sendable {
                 throw fail("variant '\(variant.name)': \(error)")
             }
         }
+        if audit {
+            guard oracles >= 2 else { throw fail("oracles: \(oracles): the audit's band needs at least 2") }
+            do {
+                try ConfigurationError.within(owner: "audit") { try auditConfiguration.validate() }
+            } catch let error as ConfigurationError {
+                throw fail("auditSettings: \(error)")
+            }
+        }
         if let name = Dictionary(grouping: variants, by: \.name).first(where: { $0.value.count > 1 })?.key {
             throw fail("variants: the name '\(name)' is used twice (names become file names of the runs)")
         }
@@ -163,6 +182,26 @@ public struct Scenario: Codable, Equatable, Sendable {
 extension Scenario {
     enum CodingKeys: String, CodingKey {
         case name, kind, data, layout, classKind, model, recipe, methods, forgetSets, seeds, variants, splitSeed
+        case audit, oracles, auditSettings
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(kind, forKey: .kind)
+        try c.encodeIfPresent(data, forKey: .data)
+        try c.encodeIfPresent(layout, forKey: .layout)
+        try c.encodeIfPresent(classKind, forKey: .classKind)
+        try c.encode(model, forKey: .model)
+        try c.encode(recipe, forKey: .recipe)
+        try c.encode(methods, forKey: .methods)
+        try c.encode(forgetSets, forKey: .forgetSets)
+        try c.encode(seeds, forKey: .seeds)
+        try c.encode(variants, forKey: .variants)
+        try c.encode(splitSeed, forKey: .splitSeed)
+        try c.encode(audit, forKey: .audit)
+        try c.encode(oracles, forKey: .oracles)
+        try c.encode(auditConfiguration, forKey: .auditSettings)
     }
 
     public init(from decoder: any Decoder) throws {
@@ -179,6 +218,11 @@ extension Scenario {
                   forgetSets: try c.decode([[String]].self, forKey: .forgetSets),
                   seeds: try c.decodeIfPresent([UInt64].self, forKey: .seeds) ?? [0],
                   variants: try c.decodeIfPresent([Variant].self, forKey: .variants) ?? [],
-                  splitSeed: try c.decodeIfPresent(UInt64.self, forKey: .splitSeed) ?? 0)
+                  splitSeed: try c.decodeIfPresent(UInt64.self, forKey: .splitSeed) ?? 0,
+                  audit: try c.decodeIfPresent(Bool.self, forKey: .audit) ?? false,
+                  oracles: try c.decodeIfPresent(Int.self, forKey: .oracles) ?? 3,
+                  auditConfiguration: try c.decodeIfPresent(JSONValue.self, forKey: .auditSettings).map { changes in
+                      try ConfigurationError.within(owner: "audit") { try AuditConfiguration().applying(changes) }
+                  } ?? AuditConfiguration())
     }
 }

@@ -27,11 +27,14 @@ public struct TrainingOutcome {
 ///   - excludedClasses: classes whose training examples are left out (the model keeps their outputs):
 ///     the "retrain without them" reference of unlearning. They are recorded as forgotten, so
 ///     evaluation re-tests them.
+///   - statistics: the normalisation to train with; by default the training part's. A model retrained
+///     for comparison with another passes that model's, so both read inputs the same way.
 ///   - observe: called with the trainer before training starts, to attach progress callbacks.
 /// - Throws: ``TrainingError`` (NaN loss, bad features, a checkpoint that cannot resume),
 ///   ``ConfigurationError`` for an option out of range, ``CheckpointError`` for checkpoint I/O.
 public func trainModel(_ architecture: Architecture, on data: PreparedData, configuration: TrainingConfiguration,
-                       excludedClasses: [Int] = [], checkpoint: URL? = nil, resume: Bool = false,
+                       excludedClasses: [Int] = [], statistics: NormalizationStatistics? = nil,
+                       checkpoint: URL? = nil, resume: Bool = false,
                        observe: (Trainer) -> Void = { _ in }) throws -> TrainingOutcome {
     try ConfigurationError.within(owner: "training") { try configuration.validate() }
     let settings = data.train.features.settings
@@ -42,7 +45,7 @@ public func trainModel(_ architecture: Architecture, on data: PreparedData, conf
     guard !kept.isEmpty else { throw DatasetError.emptySplit(part: "train", dataset: data.root.path) }
     let trainer = Trainer(model: model, features: data.train.features.subset(kept),
                           labels: kept.map { data.train.labels[$0] }, configuration: configuration,
-                          checkpointURL: checkpoint)
+                          statistics: statistics, checkpointURL: checkpoint)
     var trained = TrainedModel(model: model, architecture: architecture, data: data, statistics: trainer.statistics,
                                seed: configuration.seed)
     trained.forgottenClasses = excludedClasses.sorted().map { data.classes[$0] }
@@ -61,3 +64,29 @@ public func trainModel(_ architecture: Architecture, on data: PreparedData, conf
     }
     return TrainingOutcome(trained: trained, result: result, seconds: seconds)
 }
+
+/// The finished model at `checkpoint`, or one trained there now: a run interrupted before it finished
+/// (its training state still beside the checkpoint) is resumed, a missing one is trained from the start
+/// (``trainModel(_:on:configuration:excludedClasses:statistics:checkpoint:resume:observe:)``). Returns
+/// whether it trained.
+///
+/// - Parameter accept: whether a finished model found at `checkpoint` is the one wanted; one that is not
+///   (another recipe, other classes left out) is trained again.
+public func loadOrTrainModel(at checkpoint: URL, architecture: Architecture, on data: PreparedData,
+                             configuration: TrainingConfiguration, excludedClasses: [Int] = [],
+                             statistics: NormalizationStatistics? = nil, observer: TrainingObserver = .silent,
+                             accept: (TrainedModel) -> Bool = { _ in true }) throws -> (model: TrainedModel, trained: Bool) {
+    // During training each epoch's checkpoint lies at `checkpoint` with the trainer's state beside it; the
+    // state is removed when training finishes. With the state there, training was interrupted: resume it.
+    let interrupted = FileManager.default.fileExists(atPath: Trainer.trainingStateURL(forCheckpoint: checkpoint).path)
+    if !interrupted, let model = try? TrainedModel(contentsOf: checkpoint), accept(model) {
+        return (model, false)
+    }
+    try FileManager.default.createDirectory(at: checkpoint.deletingLastPathComponent(), withIntermediateDirectories: true)
+    let outcome = try trainModel(architecture, on: data, configuration: configuration, excludedClasses: excludedClasses,
+                                 statistics: statistics, checkpoint: checkpoint, resume: interrupted) { trainer in
+        trainer.observer = trainer.observer.followed(by: observer)
+    }
+    return (outcome.trained, true)
+}
+

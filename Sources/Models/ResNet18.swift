@@ -69,9 +69,12 @@ public final class ResNet18: Module, Classifier {
          ("layer4", layer4), ("fc", fc)]
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    /// The globally pooled output of `layer4`, `[N, 512]`.
+    public func embedding(_ input: Tensor) -> Tensor {
         checkPrecondition(input.rank == 4, "ResNet18 needs [N, C, H, W], got \(input.shape)")
         let stem = maxpool(bn1(conv1(input)).relu())
-        return fc(avgpool(layer4(layer3(layer2(layer1(stem))))))
+        return avgpool(layer4(layer3(layer2(layer1(stem)))))
     }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor { fc(embedding(input)) }
 }

@@ -31,9 +31,12 @@ public final class SmallCNN: Module, Classifier {
 
     public override var children: [(name: String, module: Module)] { [("features", features), ("fc", fc)] }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    /// The globally pooled output of the last block, `[N, 128]`.
+    public func embedding(_ input: Tensor) -> Tensor {
         checkPrecondition(input.rank == 4 && input.shape[2] >= 16 && input.shape[3] >= 16,
                           "SmallCNN needs [N, C, H, W] with H, W ≥ 16, got \(input.shape)")
-        return fc(pool(features(input)))
+        return pool(features(input))
     }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor { fc(embedding(input)) }
 }

@@ -52,7 +52,8 @@ public final class ViTTiny: Module, Classifier {
         [("patch_embed", patchEmbed), ("blocks", blocks), ("norm", norm), ("head", fc)]
     }
 
-    public func callAsFunction(_ input: Tensor) -> Tensor {
+    /// The class token after the final norm, `[N, 192]`.
+    public func embedding(_ input: Tensor) -> Tensor {
         checkPrecondition(input.rank == 4 && input.shape[2] == inputSize.height && input.shape[3] == inputSize.width,
                           "ViTTiny built for \(inputSize.height)×\(inputSize.width) inputs got \(input.shape)")
         let patches = patchEmbed(input)                                           // [B, N, D]
@@ -60,6 +61,8 @@ public final class ViTTiny: Module, Classifier {
         let classTokens = classToken.value.broadcast(to: [batch, 1, patches.shape[2]])
         let tokens = Tensor.concatenate([classTokens, patches], alongAxis: 1) + positionEmbedding.value
         let encoded = norm(blocks(tokens))
-        return fc(encoded.slice(alongAxis: 1, 0..<1).squeezingShape(at: [1]))
+        return encoded.slice(alongAxis: 1, 0..<1).squeezingShape(at: [1])
     }
+
+    public func callAsFunction(_ input: Tensor) -> Tensor { fc(embedding(input)) }
 }

@@ -72,6 +72,9 @@ public protocol Classifier: Layer {
     /// The final linear layer: `weight` is `[classCount, features]`.
     var head: Linear { get }
     var classCount: Int { get }
+    /// The penultimate features the head reads, `[N, features]`: the model's embedding of its input
+    /// (the erasure audit probes it). `model(x) == head(embedding(x))`.
+    func embedding(_ input: Tensor) -> Tensor
 }
 
 extension Classifier {

@@ -16,18 +16,43 @@ import Tensors
 /// ```
 public func predictLogits(of model: any Classifier, on features: FeatureSet, indices: [Int]? = nil,
                           normalizedWith statistics: NormalizationStatistics, batchSize: Int = 128) -> [Float] {
-    checkPrecondition(batchSize > 0, "predictLogits: batchSize \(batchSize) must be positive")
+    inferBatches(of: model, on: features, indices: indices, normalizedWith: statistics, batchSize: batchSize) {
+        [model($0)]
+    }[0]
+}
+
+/// The embeddings (``Classifier/embedding(_:)``, row-major `[indices.count × width]`) and the logits
+/// (`[indices.count × classCount]`) of `model` for the examples at `indices`, from one forward pass,
+/// under the same conditions as ``predictLogits(of:on:indices:normalizedWith:batchSize:)``.
+public func predictEmbeddings(of model: any Classifier, on features: FeatureSet, indices: [Int]? = nil,
+                              normalizedWith statistics: NormalizationStatistics,
+                              batchSize: Int = 128) -> (embeddings: [Float], width: Int, logits: [Float]) {
+    let outputs = inferBatches(of: model, on: features, indices: indices, normalizedWith: statistics,
+                               batchSize: batchSize) { x in
+        let embedding = model.embedding(x)
+        return [embedding, model.head(embedding)]
+    }
+    return (outputs[0], model.head.inputCount, outputs[1])
+}
+
+/// `body` over the batches of `indices` in inference mode without recording; each output's rows
+/// concatenated across batches.
+private func inferBatches(of model: any Classifier, on features: FeatureSet, indices: [Int]?,
+                          normalizedWith statistics: NormalizationStatistics, batchSize: Int,
+                          _ body: (Tensor) -> [Tensor]) -> [[Float]] {
+    checkPrecondition(batchSize > 0, "inference: batchSize \(batchSize) must be positive")
     let indices = indices ?? Array(0..<features.count)
     let wasTraining = model.isTraining
     model.setTraining(false)
     defer { model.setTraining(wasTraining) }
-    var logits = [Float]()
-    logits.reserveCapacity(indices.count * model.classCount)
+    var outputs: [[Float]] = []
     withoutGradients {
         for start in stride(from: 0, to: indices.count, by: batchSize) {
             let batch = Array(indices[start..<min(start + batchSize, indices.count)])
-            logits += model(features.batch(batch, normalizedWith: statistics)).scalars
+            let results = body(features.batch(batch, normalizedWith: statistics))
+            if outputs.isEmpty { outputs = Array(repeating: [], count: results.count) }
+            for (k, result) in results.enumerated() { outputs[k] += result.scalars }
         }
     }
-    return logits
+    return outputs.isEmpty ? [[], []] : outputs
 }

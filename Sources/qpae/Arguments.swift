@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Experiments
 import Foundation
+import Audit
 import Models
 import Training
 
@@ -88,5 +89,47 @@ extension ValidationError {
         } else {
             self.init(error.description)
         }
+    }
+}
+
+/// `NAME=VALUE` entries (`--setting epochs=2`) as changes to a configuration: the value parsed as JSON
+/// (`2`, `true`, `[3, 5]`, `"x"`) or else taken as a word; a dotted name reaches a nested field. Each
+/// field is recorded with the flag that set it, for messages.
+func settingChanges(_ entries: [String], flag: String, into changes: inout JSONValue,
+                    flags: inout [String: String]) throws {
+    for entry in entries {
+        guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
+            throw ValidationError("\(flag) \(entry): write NAME=VALUE, e.g. \(flag) epochs=2")
+        }
+        let field = String(entry[..<equals]), text = String(entry[entry.index(after: equals)...])
+        changes.set((try? JSONValue(parsing: text)) ?? .string(text), at: field)
+        flags[field] = "\(flag) \(field)"
+    }
+}
+
+/// How an erasure is audited: against how many retrained models, and with which audit settings.
+struct AuditOptions: ParsableArguments {
+    @Option(help: "Models retrained without the forgotten classes to compare with (trained once, kept beside the original).")
+    var oracles = 3
+
+    @Option(name: .customLong("audit-setting"),
+            help: ArgumentHelp("Change a setting of the audit (AuditConfiguration: relearnDraws, probeClipsPerClass, bandDeviations, …); repeatable.",
+                               valueName: "name=value"))
+    var settings: [String] = []
+
+    /// The audit configuration the options describe.
+    func configuration() throws -> AuditConfiguration {
+        var changes = JSONValue.object([:]), flags: [String: String] = [:]
+        try settingChanges(settings, flag: "--audit-setting", into: &changes, flags: &flags)
+        do {
+            return try ConfigurationError.within(owner: "audit") { try AuditConfiguration().applying(changes) }
+        } catch let error as ConfigurationError {
+            throw ValidationError(error, flags: flags)
+        }
+    }
+
+    func validate() throws {
+        guard oracles >= 2 else { throw ValidationError("--oracles \(oracles): the band needs at least 2 retrained models") }
+        _ = try configuration()
     }
 }

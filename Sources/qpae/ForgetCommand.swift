@@ -1,4 +1,5 @@
 import ArgumentParser
+import Audit
 import Datasets
 import Experiments
 import Foundation
@@ -98,6 +99,11 @@ struct ForgetCommand: ParsableCommand {
     @Option(help: "Seeds the fine-tune's shuffles and the attacks.")
     var seed: UInt64 = 0
 
+    @Flag(help: "Audit the erasure afterwards against models retrained without the classes (`qpae audit`), and add the verdict to the report.")
+    var audit = false
+
+    @OptionGroup var auditOptions: AuditOptions
+
     @OptionGroup var cache: CacheOption
 
     @OptionGroup var reports: ReportOptions
@@ -148,14 +154,7 @@ struct ForgetCommand: ParsableCommand {
             changes.set(value, at: field)
             flagOfField[field] = flag
         }
-        for entry in setting {
-            guard let equals = entry.firstIndex(of: "="), equals != entry.startIndex else {
-                throw ValidationError("--setting \(entry): write NAME=VALUE, e.g. --setting epochs=2")
-            }
-            let field = String(entry[..<equals]), text = String(entry[entry.index(after: equals)...])
-            changes.set((try? JSONValue(parsing: text)) ?? .string(text), at: field)
-            flagOfField[field] = "--setting \(field)"
-        }
+        try settingChanges(setting, flag: "--setting", into: &changes, flags: &flagOfField)
         do {
             return try method.makeMethod(changes: changes)
         } catch let error as ConfigurationError {
@@ -174,23 +173,32 @@ struct ForgetCommand: ParsableCommand {
                                         seed: seed, observer: printer.observer)
         printer.finish()
         let output = out.map { URL(fileURLWithPath: $0) } ?? input
+        let backup = input.appendingPathExtension("bak")
         if inPlace {
-            let backup = input.appendingPathExtension("bak")
             try? FileManager.default.removeItem(at: backup)
             try FileManager.default.copyItem(at: input, to: backup)
             print("Backup of the original: \(backup.path)")
         }
         try outcome.model.save(to: output)
+        var auditReport: AuditReport?
+        if audit {
+            let original = try TrainedModel(contentsOf: inPlace ? backup : input)
+            auditReport = try auditModel(outcome.model, original: original, data: data, oracleCount: auditOptions.oracles,
+                                         configuration: try auditOptions.configuration(), observer: printer.observer,
+                                         log: { ProgressReporter.writeToStandardError($0 + "\n") })
+            printer.finish()
+        }
         let report = EvaluationReport(
             command: "forget", configuration: configurationRecord(data, method: method), seed: seed,
             dataset: DatasetSummary(data), model: ModelSummary(outcome.model, path: output.path),
             before: outcome.before, unlearning: UnlearningSummary(outcome, output: output.path),
-            evaluation: outcome.after,
+            evaluation: outcome.after, audit: auditReport,
             timings: ["features": data.seconds, "evaluation before": outcome.before.seconds,
                       "unlearning": outcome.run.seconds, "evaluation after": outcome.after.seconds,
                       "total": Date().timeIntervalSince(start)])
         print(report.markdown)
         print("Saved the model without \(outcome.requestClasses.joined(separator: ", ")): \(output.path)")
+        if let auditReport { print(auditReport.summary) }
         try reports.write(report)
     }
 

@@ -18,7 +18,7 @@ struct QPAE: ParsableCommand {
         LibriSpeech and the Speech Accent Archive (detected from the folder).
         """,
         version: QPAudioEraserVersion.current,
-        subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, ForgetCommand.self, MethodsCommand.self,
+        subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, ForgetCommand.self, AuditCommand.self, MethodsCommand.self,
                       ExperimentCommand.self]
     )
 }

@@ -30,18 +30,9 @@ struct MIAGolden: Decodable {
     let two_features: TwoFeatures
     let entropy_attack: EntropyAttack
 
-    static func load() throws -> MIAGolden {
-        let url = try #require(
-            Bundle.module.url(forResource: "mia_golden", withExtension: "json", subdirectory: "Fixtures"),
-            "Fixtures/mia_golden.json is missing: run Fixtures/generate_mia_golden.py")
-        return try JSONDecoder().decode(MIAGolden.self, from: Data(contentsOf: url))
-    }
+    static func load() throws -> MIAGolden { try loadGolden(MIAGolden.self, name: "mia_golden") }
 }
 
-/// `|a − b| ≤ tolerance` element by element.
-private func close(_ a: [Double], _ b: [Double], tolerance: Double) -> Bool {
-    a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tolerance }
-}
 
 @Suite("LogisticRegression equals scikit-learn")
 struct LogisticRegressionTests {

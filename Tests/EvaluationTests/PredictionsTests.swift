@@ -2,9 +2,6 @@ import Foundation
 import Testing
 @testable import Evaluation
 
-private func close(_ a: [Float], _ b: [Float], tolerance: Float = 1e-6) -> Bool {
-    a.count == b.count && zip(a, b).allSatisfy { Swift.abs($0 - $1) <= tolerance }
-}
 
 @Suite("Predictions")
 struct PredictionsTests {

@@ -1,3 +1,4 @@
+import Audit
 import Datasets
 import Experiments
 import Foundation
@@ -123,6 +124,11 @@ private func isWellFormed(_ text: String) -> Bool {
     @Test func scenarioFilesAndPresetsDecode() throws {
         let json = #"{"name": "x", "kind": "multi", "forgetSets": [["0", "4"], ["10%"]], "methods": ["ssd", "scrub"]}"#
         let scenario = try JSONDecoder().decode(Scenario.self, from: Data(json.utf8))
+        #expect(!scenario.audit && scenario.oracles == 3 && scenario.auditConfiguration == AuditConfiguration())
+        let audited = try JSONDecoder().decode(Scenario.self, from: Data(
+            #"{"name": "x", "kind": "single", "forgetSets": [["0"]], "audit": true, "oracles": 4, "auditSettings": {"relearnDraws": 1}}"#.utf8))
+        #expect(audited.audit && audited.oracles == 4 && audited.auditConfiguration.relearnDraws == 1)
+        #expect(try JSONDecoder().decode(Scenario.self, from: JSONEncoder().encode(audited)) == audited)
         #expect(scenario.model == .cnn && scenario.seeds == [0] && scenario.recipe == Scenario.defaultRecipe)
         #expect(scenario.methods == [.selectiveSynapticDampening, .scrub])
         let classes = (0 ..< 20).map { "s\($0)" }
@@ -169,6 +175,8 @@ private func isWellFormed(_ text: String) -> Bool {
         (#""recipe": {"patience": 3}"#, "recipe has no setting 'patience'"),
         (#""seeds": []"#, "seeds: give at least one seed"),
         (#""model": "vgg""#, "model:"),
+        (#""audit": true, "auditSettings": {"relearnDraws": 0}"#, "audit setting relearnDraws = 0: must be 1 or more"),
+        (#""audit": true, "oracles": 1"#, "oracles: 1: the audit's band needs at least 2"),
     ])
     func aScenarioFileWithABadValueIsRefusedNamingIt(field: String, expected: String) throws {
         let file = TinyCorpus.temporaryFile("bad-scenario.json")

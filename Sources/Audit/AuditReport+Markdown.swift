@@ -1,0 +1,57 @@
+import Evaluation
+import Foundation
+
+extension AuditReport {
+    /// The one-line verdict: `Audit of george: outputs only — 4 of 24 tests set it apart from 3 oracles retrained without it.`
+    public var summary: String {
+        let failed = failures.count, judged = rows.filter { $0.passed != nil }.count
+        let subjects = forgetClasses.joined(separator: ", ")
+        switch verdict {
+        case .indistinguishable:
+            return "Audit of \(subjects): \(verdict.rawValue) — all \(judged) tests inside the band of \(oracleCount) "
+                + "models retrained without \(forgetClasses.count == 1 ? "it" : "them")."
+        case .outputsOnly, .notForgotten:
+            return "Audit of \(subjects): \(verdict.rawValue) — \(failed) of \(judged) tests set it apart from "
+                + "\(oracleCount) models retrained without \(forgetClasses.count == 1 ? "it" : "them"): "
+                + failures.map(\.test).joined(separator: "; ") + "."
+        }
+    }
+
+    /// Every test as a table: the original, the unlearned model, the oracles (mean ± std), the band and
+    /// the outcome.
+    public var table: MarkdownTable {
+        func format(_ value: Double?, _ unit: String) -> String {
+            guard let value else { return "n/a" }
+            return unit == "%" ? String(format: "%.1f", value) : String(format: "%.3f", value)
+        }
+        let rows = self.rows.map { row -> [String] in
+            let oracles = row.oracleSummary.map { summary in
+                format(summary.mean, row.unit) + (summary.standardDeviation.map { " ± " + format($0, row.unit) } ?? "")
+            } ?? "n/a"
+            let band = row.band.map { band in
+                band.upperOnly ? "≤ " + format(band.upper, row.unit)
+                    : format(band.lower, row.unit) + " … " + format(band.upper, row.unit)
+            } ?? "—"
+            let outcome = row.passed.map { $0 ? "pass" : "**fail**" } ?? "—"
+            return [row.test + (row.unit == "%" || row.unit.isEmpty ? "" : " (\(row.unit))"), row.level.rawValue,
+                    format(row.original, row.unit), format(row.unlearned, row.unit), oracles, band, outcome]
+        }
+        return MarkdownTable(header: ["test", "looks at", "original", "unlearned", "oracles", "band", "unlearned"],
+                             rows: rows, rightAligned: [2, 3, 4, 5])
+    }
+
+    /// The report as a Markdown page: the verdict, the table, the notes of the tests that have one.
+    public var markdown: String {
+        var page = "# Erasure audit: \(forgetClasses.joined(separator: ", "))\n\n**\(summary)**\n\n" + table.rendered
+        let notes = rows.compactMap { row in row.note.map { "- \(row.test): \($0)" } }
+        if !notes.isEmpty { page += "\n" + notes.joined(separator: "\n") + "\n" }
+        page += "\nPercentages unless a unit is named. Band: the oracles' mean ± \(configuration.bandDeviations) "
+            + "standard deviations, widened to their min–max plus the test's margin; \"≤\" marks tests that fail "
+            + "only above it.\n"
+        if !seconds.isEmpty {
+            page += "\nTime: " + seconds.sorted { $0.key < $1.key }
+                .map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }.joined(separator: ", ") + ".\n"
+        }
+        return page
+    }
+}

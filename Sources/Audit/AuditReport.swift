@@ -1,0 +1,171 @@
+import Evaluation
+import Foundation
+import Tensors
+
+/// An erasure audit's result: every test of `../shared/AUDIT.md` for the original, the unlearned model
+/// and each oracle, the oracles' band, whether the unlearned model lies inside it, and the verdict.
+///
+/// A test's band is the oracles' mean ± ``AuditConfiguration/bandDeviations`` standard deviations,
+/// widened to at least their min–max plus the test's stated margin (a few oracles give a noisy
+/// deviation). Tests that compare models with each other (the distribution tests) give each oracle the
+/// value it gets against the other oracles, so the band is what separates one retrained model from
+/// the rest. Some tests are one-sided: relearning on retained data alone, the distribution tests and
+/// the attacks fail only above the band.
+///
+/// **Verdict**: `indistinguishable from retraining` when every test passes; `outputs only` when every
+/// test on the outputs passes (forget accuracy, leakage, the distribution tests) but one that looks
+/// inside the model (embedding, head re-fit, relearning, weights, verification) does not; `not
+/// forgotten` otherwise.
+public struct AuditReport: Codable, Sendable, Equatable {
+    public enum Verdict: String, Codable, Sendable {
+        case indistinguishable = "indistinguishable from retraining"
+        case outputsOnly = "outputs only"
+        case notForgotten = "not forgotten"
+    }
+
+    /// Whether a test reads the model's outputs or looks inside it.
+    public enum Level: String, Codable, Sendable {
+        case outputs, inside
+    }
+
+    public struct Band: Codable, Sendable, Equatable {
+        public var lower: Double
+        public var upper: Double
+        /// Only values above ``upper`` fail.
+        public var upperOnly: Bool
+
+        public func contains(_ value: Double) -> Bool { value <= upper && (upperOnly || value >= lower) }
+    }
+
+    /// One test: its value for each model, the band and the outcome.
+    public struct Row: Codable, Sendable, Equatable {
+        public var test: String
+        public var level: Level
+        public var unit: String
+        public var original: Double?
+        public var unlearned: Double?
+        public var oracles: [Double?]
+        /// `nil` with fewer than two oracle values, or for a test reported without a band.
+        public var band: Band?
+        /// `nil` when the test could not be judged.
+        public var passed: Bool?
+        /// What else the test says (a p-value, a mean z, how many examples it had).
+        public var note: String?
+    }
+
+    public var forgetClasses: [String]
+    public var oracleCount: Int
+    public var configuration: AuditConfiguration
+    public var rows: [Row]
+    public var verdict: Verdict
+    /// Relearning curves for the charts: "original", "unlearned", "oracle 1", ….
+    public var relearning: [String: [RelearningCurve]]
+    /// Seconds each model's measurement took (0 for a measurement read from the cache).
+    public var seconds: [String: Double]
+
+    /// Compares `unlearned` with the oracles (and reports `original` beside them).
+    ///
+    /// - Throws: ``AuditError/tooFewOracles(_:)`` with fewer than two oracles.
+    public init(original: ModelMeasurement, unlearned: ModelMeasurement, oracles: [ModelMeasurement],
+                forgetClasses: [String], configuration: AuditConfiguration, seconds: [String: Double] = [:]) throws {
+        guard oracles.count >= 2 else { throw AuditError.tooFewOracles(oracles.count) }
+        self.forgetClasses = forgetClasses
+        oracleCount = oracles.count
+        self.configuration = configuration
+        self.seconds = seconds
+        relearning = ["original": original.relearning, "unlearned": unlearned.relearning]
+        for (number, oracle) in oracles.enumerated() { relearning["oracle \(number + 1)"] = oracle.relearning }
+        let k = configuration.bandDeviations
+        func row(_ test: String, _ level: Level, unit: String = "%", margin: Double?, upperOnly: Bool = false,
+                 _ value: (ModelMeasurement) -> Double?) -> Row {
+            Row.judged(test: test, level: level, unit: unit, original: value(original), unlearned: value(unlearned),
+                       oracles: oracles.map(value), margin: margin, deviations: k, upperOnly: upperOnly)
+        }
+        var rows = [
+            row("forget accuracy", .outputs, margin: 5) { $0.forgetAccuracy },
+            row("information leakage", .outputs, margin: 2) { $0.informationLeakage },
+        ]
+        rows += Self.distributionRows(original: original, unlearned: unlearned, oracles: oracles, configuration: configuration)
+        rows += [
+            row("embedding probe recall", .inside, margin: 5) { $0.probeRecall },
+            row("embedding probe AUROC", .inside, margin: 2) { $0.probeAUROC },
+            row("k-NN recall (cosine, k = \(configuration.neighbours))", .inside, margin: 5) { $0.neighbourRecall },
+            row("head re-fit forget accuracy", .inside, margin: 5) { $0.headRefitAccuracy },
+        ]
+        for mode in RelearningCurve.Mode.allCases {
+            for shots in configuration.relearnShots {
+                rows.append(row("relearning, \(mode.rawValue), \(shots)-shot (mean FA over \(configuration.relearnCheckpoints.last!) steps)",
+                                .inside, margin: 5) { measurement in
+                    measurement.relearning.first { $0.mode == mode && $0.shots == shots }?.area
+                })
+            }
+        }
+        for (index, rate) in configuration.retainOnlyLearningRates.enumerated() {
+            rows.append(row("retain-only epoch at lr \(rate): forget accuracy", .inside, margin: 5, upperOnly: true) {
+                index < $0.retainOnlyAccuracy.count ? $0.retainOnlyAccuracy[index] : nil
+            })
+        }
+        rows += [
+            row("forgotten row norm (z against other rows)", .inside, unit: "z", margin: 1) { $0.rowNormZ },
+            row("forgotten row bias (z against other rows)", .inside, unit: "z", margin: 1) { $0.biasZ },
+            row("verification EER (cosine, \(configuration.enrolmentClips) enrolment clips)", .inside, margin: 5) {
+                $0.verificationEER
+            },
+        ]
+        var distance = row("distance to the original weights (relative)", .inside, unit: "", margin: nil) {
+            $0.distanceToOriginal
+        }
+        distance.note = "reported, not judged: any method that starts from the original sits far closer than a retraining"
+        rows.append(distance)
+        self.rows = rows
+        verdict = Self.verdict(rows)
+    }
+
+    /// The verdict the rows give (see the type's documentation).
+    static func verdict(_ rows: [Row]) -> Verdict {
+        let outputsPass = rows.filter { $0.level == .outputs }.allSatisfy { $0.passed != false }
+        guard outputsPass else { return .notForgotten }
+        return rows.allSatisfy { $0.passed != false } ? .indistinguishable : .outputsOnly
+    }
+
+    /// The rows that set the unlearned model apart from the oracles.
+    public var failures: [Row] { rows.filter { $0.passed == false } }
+
+    /// The verdict the original model gets against the same bands: `not forgotten`, unless the model
+    /// never learnt the classes in the first place.
+    public var originalVerdict: Verdict {
+        Self.verdict(rows.map { row in
+            var judged = row
+            judged.passed = row.band.flatMap { band in row.original.map(band.contains) }
+            return judged
+        })
+    }
+}
+
+extension AuditReport.Row {
+    /// A row whose band comes from the oracles' values; `margin` `nil` reports without judging.
+    static func judged(test: String, level: AuditReport.Level, unit: String, original: Double?, unlearned: Double?,
+                       oracles: [Double?], margin: Double?, deviations: Double, upperOnly: Bool) -> Self {
+        let values = oracles.compactMap { $0 }
+        var row = Self(test: test, level: level, unit: unit, original: original, unlearned: unlearned, oracles: oracles,
+                       band: nil, passed: nil, note: nil)
+        guard let margin, values.count >= 2 else { return row }
+        let mean = values.reduce(0, +) / Double(values.count)
+        let deviation = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot()
+        let band = AuditReport.Band(lower: Swift.min(mean - deviations * deviation, values.min()! - margin),
+                                    upper: Swift.max(mean + deviations * deviation, values.max()! + margin),
+                                    upperOnly: upperOnly)
+        row.band = band
+        row.passed = unlearned.map(band.contains)
+        return row
+    }
+
+    /// The oracles' mean and sample standard deviation (`nil` deviation with one value).
+    public var oracleSummary: (mean: Double, standardDeviation: Double?)? {
+        let values = oracles.compactMap { $0 }
+        guard !values.isEmpty else { return nil }
+        let mean = values.reduce(0, +) / Double(values.count)
+        guard values.count > 1 else { return (mean, nil) }
+        return (mean, (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot())
+    }
+}

@@ -1,0 +1,105 @@
+import Audit
+import Datasets
+import Experiments
+import Foundation
+import Testing
+import Training
+import Unlearning
+@testable import qpae
+
+/// The audit as a user runs it: oracles trained beside the original and reused, measurements cached
+/// beside each model, the command line and the report.
+@Suite(.serialized) struct AuditCommandTests {
+    private static var quick: AuditConfiguration {
+        var configuration = AuditConfiguration()
+        configuration.probeFolds = 2
+        configuration.relearnShots = [2]
+        configuration.relearnCheckpoints = [3]
+        configuration.relearnDraws = 1
+        configuration.relearnBatchSize = 8
+        configuration.retainOnlyLearningRates = [1e-3]
+        return configuration
+    }
+
+    @Test func oraclesAndMeasurementsAreTrainedOnceAndReused() throws {
+        let data = try PreparedData(DataRequest(path: TinyCorpus.speakers, testFraction: 0.25, seed: 1,
+                                                featureCache: TinyCorpus.featureCache))
+        let originalFile = TinyCorpus.temporaryFile("original.safetensors")
+        let trained = try trainModel(.cnn, on: data, configuration: .init(epochs: 2, batchSize: 8, learningRate: 3e-3, seed: 2),
+                                     checkpoint: originalFile).trained
+        var forgot = try forgetClasses([0], in: try TrainedModel(contentsOf: originalFile), data: data,
+                                       method: QPAudioEraser(configuration: { var c = QPAudioEraser.Configuration(); c.epochs = 0; return c }()),
+                                       seed: 3).model
+        let unlearnedFile = originalFile.deletingLastPathComponent().appendingPathComponent("forgot.safetensors")
+        try forgot.save(to: unlearnedFile)
+
+        var lines: [String] = []
+        let first = try auditModel(forgot, original: trained, data: data, oracleCount: 2, configuration: Self.quick,
+                                   log: { lines.append($0) })
+        #expect(first.forgetClasses == [data.classes[0]] && first.oracleCount == 2)
+        #expect(lines.contains { $0.hasPrefix("oracle 1 of 2: retraining without \(data.classes[0])") })
+        let bank = OracleBank.folder(beside: originalFile, without: [data.classes[0]])
+        let oracles = try FileManager.default.contentsOfDirectory(atPath: bank.path).filter { $0.hasSuffix(".safetensors") }
+        #expect(oracles.sorted() == ["seed-3.safetensors", "seed-4.safetensors"])            // the recipe's seed + 1, + 2
+        let oracle = try TrainedModel(contentsOf: bank.appendingPathComponent("seed-3.safetensors"))
+        #expect(oracle.forgottenClasses == [data.classes[0]] && oracle.statistics == trained.statistics)
+        #expect(first.seconds.values.allSatisfy { $0 > 0 })
+
+        lines = []
+        let second = try auditModel(forgot, original: trained, data: data, oracleCount: 2, configuration: Self.quick,
+                                    log: { lines.append($0) })
+        #expect(lines.isEmpty)                                                  // nothing trained, nothing measured
+        #expect(second.seconds.values.allSatisfy { $0 == 0 })
+        #expect(second.rows == first.rows && second.verdict == first.verdict)
+
+        var other = Self.quick
+        other.seed = 1
+        let reseeded = try auditModel(forgot, original: trained, data: data, oracleCount: 2, configuration: other)
+        #expect(reseeded.seconds.values.allSatisfy { $0 > 0 })                // another key: measured again
+    }
+
+    @Test func theCommandNamesTheVerdictAndWritesTheReport() throws {
+        let data = try PreparedData(DataRequest(path: TinyCorpus.speakers, testFraction: 0.25, seed: 1,
+                                                featureCache: TinyCorpus.featureCache))
+        let originalFile = TinyCorpus.temporaryFile("o.safetensors")
+        _ = try trainModel(.cnn, on: data, configuration: .init(epochs: 1, batchSize: 8, seed: 2), checkpoint: originalFile)
+        let folder = originalFile.deletingLastPathComponent()
+        let forget = try #require(try QPAE.parseAsRoot(
+            ["forget", "--model", originalFile.path, "--forget", data.classes[1], "--epochs", "0", "--audit",
+             "--oracles", "2", "--audit-setting", "relearnShots=[2]", "--audit-setting", "relearnCheckpoints=[2]",
+             "--audit-setting", "relearnDraws=1", "--audit-setting", "retainOnlyLearningRates=[0.001]",
+             "--audit-setting", "probeFolds=2", "--out", folder.appendingPathComponent("f.safetensors").path,
+             "--json", folder.appendingPathComponent("f.json").path, "--cache", TinyCorpus.featureCache.path]) as? ForgetCommand)
+        try forget.run()
+        let report = try EvaluationReport(contentsOf: folder.appendingPathComponent("f.json"))
+        let audit = try #require(report.audit)
+        #expect(audit.forgetClasses == [data.classes[1]] && audit.oracleCount == 2)
+        #expect(report.markdown.contains("## Audit against 2 models retrained without \(data.classes[1])"))
+
+        let command = try #require(try QPAE.parseAsRoot(
+            ["audit", "--model", folder.appendingPathComponent("f.safetensors").path, "--original", originalFile.path,
+             "--oracles", "2", "--audit-setting", "relearnShots=[2]", "--audit-setting", "relearnCheckpoints=[2]",
+             "--audit-setting", "relearnDraws=1", "--audit-setting", "retainOnlyLearningRates=[0.001]",
+             "--audit-setting", "probeFolds=2", "--markdown", folder.appendingPathComponent("a.md").path,
+             "--cache", TinyCorpus.featureCache.path]) as? AuditCommand)
+        try command.run()
+        let page = try String(contentsOf: folder.appendingPathComponent("a.md"), encoding: .utf8)
+        #expect(page.contains("**Audit of \(data.classes[1]): \(audit.verdict.rawValue)"))
+    }
+
+    @Test(arguments: [
+        (["--oracles", "1"], "--oracles 1: the band needs at least 2"),
+        (["--audit-setting", "relearnDraws=0"], "--audit-setting relearnDraws 0: must be 1 or more"),
+        (["--audit-setting", "nonsense=1"], "audit has no setting 'nonsense'"),
+    ])
+    func badAuditOptionsAreRefused(flags: [String], expected: String) {
+        let message: String?
+        do {
+            _ = try QPAE.parseAsRoot(["audit", "--model", "m.safetensors", "--original", "o.safetensors"] + flags)
+            message = nil
+        } catch {
+            message = QPAE.message(for: error)
+        }
+        #expect(message?.contains(expected) == true, "\(message ?? "accepted")")
+    }
+}
