@@ -161,6 +161,35 @@ private struct ToyAudit {
                                      forgetClasses: ["a"], configuration: ToyAudit.configuration)
         #expect(report.verdict == .outputsOnly, "\(report.markdown)")
     }
+
+    @Test func severalClassesAreAuditedTogether() throws {
+        let toy = try ToyAudit()
+        let both = try AuditData(classNames: toy.data.classNames, train: toy.data.train, test: toy.data.test,
+                                 statistics: toy.data.statistics, forgetClasses: [1, 0, 1])
+        #expect(both.forgetClasses == [0, 1] && both.retainedClasses == [2, 3])
+        #expect(both.forgetTest.count == 40 && both.retainTrain.count == 80)
+        let model = try toy.trained(seed: 5)
+        let measured = try ModelMeasurement.measure(AuditedModel(name: "m", model: model, makeModel: { ToyAudit.fresh(seed: 0) }),
+                                                    on: both, configuration: ToyAudit.configuration, key: "k")
+        #expect(measured.forgetConfidences.count == 120 && measured.forgetTrainCount == 80)
+        #expect(measured.neighbourDistributions.allSatisfy { $0.count == 2 && Swift.abs($0.reduce(0, +) - 1) < 1e-9 })
+        #expect(measured.forgetAccuracy! > 90)
+
+        #expect(throws: AuditError.noForgetClass) {
+            try AuditData(classNames: toy.data.classNames, train: toy.data.train, test: toy.data.test,
+                          statistics: toy.data.statistics, forgetClasses: [])
+        }
+        #expect(throws: AuditError.everyClassForgotten) {
+            try AuditData(classNames: toy.data.classNames, train: toy.data.train, test: toy.data.test,
+                          statistics: toy.data.statistics, forgetClasses: [0, 1, 2, 3])
+        }
+        let withoutTestClips = LabelledExamples(features: toy.data.test.features.subset(toy.data.retainTest),
+                                                labels: toy.data.retainTest.map { toy.data.test.labels[$0] })
+        #expect(throws: AuditError.noExamples(part: "test", classes: ["a"])) {
+            try AuditData(classNames: toy.data.classNames, train: toy.data.train, test: withoutTestClips,
+                          statistics: toy.data.statistics, forgetClasses: [0])
+        }
+    }
 }
 
 private func parameters(_ model: any Classifier) -> [[Float]] {

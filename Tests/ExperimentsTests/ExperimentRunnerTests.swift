@@ -207,4 +207,26 @@ private func isWellFormed(_ text: String) -> Bool {
         #expect(results.runs.first { $0.variant == "small step" }?.run.settings["stepSize"] == "0.01")
         #expect(results.runs.first { $0.variant == "one epoch" }?.run.epochLosses.count == 1)
     }
+
+    @Test func anAuditedScenarioReportsEachRunsVerdict() throws {
+        var scenario = tinyScenario(seeds: [0])
+        scenario.methods = [.paperSD]
+        scenario.audit = true
+        scenario.oracles = 2
+        scenario.auditConfiguration.probeFolds = 2
+        scenario.auditConfiguration.relearnShots = [2]
+        scenario.auditConfiguration.relearnCheckpoints = [2]
+        scenario.auditConfiguration.relearnDraws = 1
+        scenario.auditConfiguration.retainOnlyLearningRates = [1e-3]
+        let folder = TinyCorpus.temporaryFile("audited")
+        let results = try runner(scenario, folder).run()
+        #expect(results.runs.count == 3 && results.runs.allSatisfy { $0.audit?.oracleCount == 2 })
+        let table = try #require(results.auditTable(set: 1))
+        #expect(table.rows.map { $0[0] } == ["original", "oracles (2)", "Retrain", "SD (paper code)", "QPAudioEraser (one epoch)"])
+        #expect(table.rows[0][1] == results.runs[0].audit?.originalVerdict.rawValue)
+        #expect(results.markdown.contains("### Audit against models retrained without"))
+        #expect(results.html.contains("Relearning with 2 forget clips per batch"))
+        #expect(FileManager.default.fileExists(atPath: folder.appendingPathComponent("models/seed-0/original.oracles").path))
+    }
 }
+
