@@ -6,14 +6,16 @@ extension AuditReport {
     public var summary: String {
         let failed = failures.count, judged = rows.filter { $0.passed != nil }.count
         let subjects = forgetClasses.joined(separator: ", ")
+        let weak = powerless.isEmpty ? "" : " \(powerless.count) test\(powerless.count == 1 ? "" : "s") had no power here "
+            + "(the original lies inside the band): " + powerless.map(\.test).joined(separator: "; ") + "."
         switch verdict {
         case .indistinguishable:
             return "Audit of \(subjects): \(verdict.rawValue) — all \(judged) tests inside the band of \(oracleCount) "
-                + "models retrained without \(forgetClasses.count == 1 ? "it" : "them")."
+                + "models retrained without \(forgetClasses.count == 1 ? "it" : "them")." + weak
         case .outputsOnly, .notForgotten:
             return "Audit of \(subjects): \(verdict.rawValue) — \(failed) of \(judged) tests set it apart from "
                 + "\(oracleCount) models retrained without \(forgetClasses.count == 1 ? "it" : "them"): "
-                + failures.map(\.test).joined(separator: "; ") + "."
+                + failures.map(\.test).joined(separator: "; ") + "." + weak
         }
     }
 
@@ -32,7 +34,7 @@ extension AuditReport {
                 band.upperOnly ? "≤ " + format(band.upper, row.unit)
                     : format(band.lower, row.unit) + " … " + format(band.upper, row.unit)
             } ?? "—"
-            let outcome = row.passed.map { $0 ? "pass" : "**fail**" } ?? "—"
+            let outcome = row.powerless ? "no power" : row.passed.map { $0 ? "pass" : "**fail**" } ?? "—"
             return [row.test + (row.unit == "%" || row.unit.isEmpty ? "" : " (\(row.unit))"), row.level.rawValue,
                     format(row.original, row.unit), format(row.unlearned, row.unit), oracles, band, outcome]
         }
@@ -47,7 +49,8 @@ extension AuditReport {
         if !notes.isEmpty { page += "\n" + notes.joined(separator: "\n") + "\n" }
         page += "\nPercentages unless a unit is named. Band: the oracles' mean ± \(configuration.bandDeviations) "
             + "standard deviations, widened to their min–max plus the test's margin; \"≤\" marks tests that fail "
-            + "only above it.\n"
+            + "only above it; \"no power\": the original lies inside the band, so the test cannot tell forgetting "
+            + "apart on this data and is not judged.\n"
         if !seconds.isEmpty {
             page += "\nTime: " + seconds.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }.joined(separator: ", ") + ".\n"

@@ -7,10 +7,15 @@ import Tensors
 ///
 /// A test's band is the oracles' mean ± ``AuditConfiguration/bandDeviations`` standard deviations,
 /// widened to at least their min–max plus the test's stated margin (a few oracles give a noisy
-/// deviation). Tests that compare models with each other (the distribution tests) give each oracle the
-/// value it gets against the other oracles, so the band is what separates one retrained model from
-/// the rest. Some tests are one-sided: relearning on retained data alone, the distribution tests and
-/// the attacks fail only above the band.
+/// deviation). Tests that compare models with each other (the distribution tests) take their band
+/// from pairs of oracles, so it is what separates one retrained model from another. Some tests are
+/// one-sided: relearning on retained data alone, the distribution tests and the attacks fail only
+/// above the band.
+///
+/// A test of what the model knows whose band holds the original model's value has **no power** on this
+/// data: it would pass a model that forgot nothing (on a small speaker set every embedding identifies
+/// the speaker, the oracles' too). It is reported, not judged. Tests that look for a trace the erasure
+/// itself leaves (the forgotten row's statistics, the neighbour distribution) keep their power either way.
 ///
 /// **Verdict**: `indistinguishable from retraining` when every test passes; `outputs only` when every
 /// test on the outputs passes (forget accuracy, leakage, the distribution tests) but one that looks
@@ -47,8 +52,10 @@ public struct AuditReport: Codable, Sendable, Equatable {
         public var oracles: [Double?]
         /// `nil` with fewer than two oracle values, or for a test reported without a band.
         public var band: Band?
-        /// `nil` when the test could not be judged.
+        /// `nil` when the test could not be judged, or has no power (``powerless``).
         public var passed: Bool?
+        /// The band holds the original's value: the test cannot tell a model that forgot from one that did not.
+        public var powerless: Bool
         /// What else the test says (a p-value, a mean z, how many examples it had).
         public var note: String?
     }
@@ -77,9 +84,10 @@ public struct AuditReport: Codable, Sendable, Equatable {
         for (number, oracle) in oracles.enumerated() { relearning["oracle \(number + 1)"] = oracle.relearning }
         let k = configuration.bandDeviations
         func row(_ test: String, _ level: Level, unit: String = "%", margin: Double?, upperOnly: Bool = false,
-                 _ value: (ModelMeasurement) -> Double?) -> Row {
+                 tracesErasure: Bool = false, _ value: (ModelMeasurement) -> Double?) -> Row {
             Row.judged(test: test, level: level, unit: unit, original: value(original), unlearned: value(unlearned),
-                       oracles: oracles.map(value), margin: margin, deviations: k, upperOnly: upperOnly)
+                       oracles: oracles.map(value), margin: margin, deviations: k, upperOnly: upperOnly,
+                       tracesErasure: tracesErasure)
         }
         var rows = [
             row("forget accuracy", .outputs, margin: 5) { $0.forgetAccuracy },
@@ -106,8 +114,8 @@ public struct AuditReport: Codable, Sendable, Equatable {
             })
         }
         rows += [
-            row("forgotten row norm (z against other rows)", .inside, unit: "z", margin: 1) { $0.rowNormZ },
-            row("forgotten row bias (z against other rows)", .inside, unit: "z", margin: 1) { $0.biasZ },
+            row("forgotten row norm (z against other rows)", .inside, unit: "z", margin: 1, tracesErasure: true) { $0.rowNormZ },
+            row("forgotten row bias (z against other rows)", .inside, unit: "z", margin: 1, tracesErasure: true) { $0.biasZ },
             row("verification EER (cosine, \(configuration.enrolmentClips) enrolment clips)", .inside, margin: 5) {
                 $0.verificationEER
             },
@@ -131,24 +139,30 @@ public struct AuditReport: Codable, Sendable, Equatable {
     /// The rows that set the unlearned model apart from the oracles.
     public var failures: [Row] { rows.filter { $0.passed == false } }
 
-    /// The verdict the original model gets against the same bands: `not forgotten`, unless the model
-    /// never learnt the classes in the first place.
+    /// The verdict the original model gets against the same bands (the tests with power): `not
+    /// forgotten`, unless the model never learnt the classes in the first place.
     public var originalVerdict: Verdict {
         Self.verdict(rows.map { row in
             var judged = row
-            judged.passed = row.band.flatMap { band in row.original.map(band.contains) }
+            judged.passed = row.powerless ? nil : row.band.flatMap { band in row.original.map(band.contains) }
             return judged
         })
     }
+
+    /// The tests with no power on this data.
+    public var powerless: [Row] { rows.filter(\.powerless) }
 }
 
 extension AuditReport.Row {
     /// A row whose band comes from the oracles' values; `margin` `nil` reports without judging.
+    /// `tracesErasure`: the test looks for a trace of the erasure itself, so it keeps its power when the
+    /// original lies inside the band.
     static func judged(test: String, level: AuditReport.Level, unit: String, original: Double?, unlearned: Double?,
-                       oracles: [Double?], margin: Double?, deviations: Double, upperOnly: Bool) -> Self {
+                       oracles: [Double?], margin: Double?, deviations: Double, upperOnly: Bool,
+                       tracesErasure: Bool = false) -> Self {
         let values = oracles.compactMap { $0 }
         var row = Self(test: test, level: level, unit: unit, original: original, unlearned: unlearned, oracles: oracles,
-                       band: nil, passed: nil, note: nil)
+                       band: nil, passed: nil, powerless: false, note: nil)
         guard let margin, values.count >= 2 else { return row }
         let mean = values.reduce(0, +) / Double(values.count)
         let deviation = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot()
@@ -156,7 +170,11 @@ extension AuditReport.Row {
                                     upper: Swift.max(mean + deviations * deviation, values.max()! + margin),
                                     upperOnly: upperOnly)
         row.band = band
-        row.passed = unlearned.map(band.contains)
+        if !tracesErasure, let original, band.contains(original) {
+            row.powerless = true
+        } else {
+            row.passed = unlearned.map(band.contains)
+        }
         return row
     }
 

@@ -83,15 +83,21 @@ private let oracles = [measurement(probeRecall: 78, rowNormZ: -0.5), measurement
     }
 
     @Test func changingTheOracleBankMovesTheBand() throws {
-        let unlearned = measurement(probeRecall: 95)
-        let tight = try AuditReport(original: unlearned, unlearned: unlearned, oracles: oracles, forgetClasses: ["a"],
+        let unlearned = measurement(probeRecall: 95), original = measurement(forgetAccuracy: 100, probeRecall: 100)
+        let tight = try AuditReport(original: original, unlearned: unlearned, oracles: oracles, forgetClasses: ["a"],
                                     configuration: configuration)
-        let other = [measurement(probeRecall: 90), measurement(probeRecall: 97), measurement(probeRecall: 94)]
-        let loose = try AuditReport(original: unlearned, unlearned: unlearned, oracles: other, forgetClasses: ["a"],
+        let other = [measurement(probeRecall: 88), measurement(probeRecall: 92), measurement(probeRecall: 90)]
+        let loose = try AuditReport(original: original, unlearned: unlearned, oracles: other, forgetClasses: ["a"],
                                     configuration: configuration)
         let probe = { (report: AuditReport) in report.rows.first { $0.test == "embedding probe recall" }! }
         #expect(probe(tight).passed == false && probe(loose).passed == true)
         #expect(probe(tight).band != probe(loose).band)
+        // Oracles that score like the original leave the test without power: reported, not judged.
+        let likeTheOriginal = [measurement(probeRecall: 100), measurement(probeRecall: 98), measurement(probeRecall: 99)]
+        let weak = try AuditReport(original: original, unlearned: unlearned, oracles: likeTheOriginal,
+                                   forgetClasses: ["a"], configuration: configuration)
+        #expect(probe(weak).powerless && probe(weak).passed == nil)
+        #expect(weak.summary.contains("had no power here"))
         #expect(throws: AuditError.tooFewOracles(1)) {
             try AuditReport(original: unlearned, unlearned: unlearned, oracles: [other[0]], forgetClasses: ["a"],
                             configuration: configuration)
