@@ -46,6 +46,7 @@ public func forgetClasses(_ request: [Int], in trained: TrainedModel, data: Prep
     let run = try method.unlearn(trained.model, task: task, observer: observer)
     let names = request.map { data.classes[$0] }
     var after = trained
+    after.file = nil                                   // changed in memory: no longer what the file holds
     after.forgottenClasses += names
     after.appendToHistory(UnlearningRecord(classes: names, method: run.method, settings: run.settings, seed: seed,
                                            seconds: run.seconds))

@@ -28,6 +28,7 @@ import Unlearning
         let (first, second) = (data.classes[0], data.classes[1])
         let one = try forgetClasses([0], in: model, data: data, method: oneEpoch, seed: 3)
         #expect(one.model.forgottenClasses == [first])
+        #expect(one.model.file == nil && model.file != nil)                  // changed in memory: not the file any more
         #expect(one.after.forget?.forgetClasses == [first])
         #expect(one.after.forget?.forgetAccuracyBefore == one.before.forget?.forgetAccuracy)
         #expect(one.run.examplesSeen == data.train.count)                       // one epoch over everything
