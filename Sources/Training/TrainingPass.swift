@@ -26,12 +26,15 @@ import Tensors
 /// - Parameters:
 ///   - phase: what runs, for progress lines and errors (`nil` for a model's training).
 ///   - clock: the run's clock, shared by all its passes (for the time-left estimate).
+///   - embeddingLoss: a term on the batch's embeddings (``Classifier/embedding(_:)``) added to `loss`;
+///     the logits are then the head of those embeddings, so the batch still goes forward once.
 /// - Throws: ``TrainingError/nonFiniteLoss(phase:epoch:step:)`` naming the 1-based step of a NaN or
 ///   infinite loss; the model then holds the parameters from before that step.
 public func trainingPass(of model: any Classifier, on features: FeatureSet, labels: [Int],
                          normalizedWith statistics: NormalizationStatistics, batches: [[Int]],
                          optimizer: any Optimizer, epoch: Int, epochs: Int, phase: String? = nil,
                          clock: inout ProgressClock, observer: TrainingObserver,
+                         embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
                          loss: (_ logits: Tensor, _ input: Tensor, _ batch: [Int]) -> Tensor) throws -> EpochSummary {
     let wasTraining = model.isTraining
     model.setTraining(true)
@@ -41,9 +44,16 @@ public func trainingPass(of model: any Classifier, on features: FeatureSet, labe
         let x = features.batch(batch, normalizedWith: statistics)
         var predictions: [Int] = []
         let (value, gradients) = valueWithGradient(at: model) { model in
-            let logits = model(x)
+            guard let embeddingLoss else {
+                let logits = model(x)
+                predictions = logits.argmax(alongAxis: 1)
+                return loss(logits, x, batch)
+            }
+            let embedding = model.embedding(x)
+            let logits = model.head(embedding)
             predictions = logits.argmax(alongAxis: 1)
-            return loss(logits, x, batch)
+            let value = loss(logits, x, batch)
+            return embeddingLoss(embedding, batch).map { value + $0 } ?? value
         }
         let scalar = value.item
         guard scalar.isFinite else { throw TrainingError.nonFiniteLoss(phase: phase, epoch: epoch, step: index + 1) }

@@ -96,10 +96,11 @@ public struct AdamFineTuneConfiguration: MethodConfiguration {
 /// ``trainEpochs(_:task:phase:schedule:optimizer:run:observer:loss:)``).
 func fineTune(_ model: any Classifier, task: UnlearningTask, phase: String, epochs: Int, batchSize: Int,
               optimizer: any Optimizer, plan: BatchPlan, run: inout UnlearningRun, observer: TrainingObserver,
+              embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
               loss: (_ logits: Tensor, _ batch: [Int]) -> Tensor) throws {
     let schedule = (0 ..< epochs).map { plan.batches(for: task, epoch: $0 + 1, batchSize: batchSize) }
     try trainEpochs(model, task: task, phase: phase, schedule: schedule, optimizer: optimizer, run: &run,
-                    observer: observer) { logits, _, batch in loss(logits, batch) }
+                    observer: observer, embeddingLoss: embeddingLoss) { logits, _, batch in loss(logits, batch) }
 }
 
 /// Epoch after epoch, one pass of `optimizer` over that epoch's batches of `schedule` (indices into the
@@ -110,12 +111,13 @@ func fineTune(_ model: any Classifier, task: UnlearningTask, phase: String, epoc
 /// ``TrainingError/nonFiniteLoss(phase:epoch:step:)`` at a NaN or infinite loss, before that step's update.
 func trainEpochs(_ model: any Classifier, task: UnlearningTask, phase: String, schedule: [[[Int]]],
                  optimizer: any Optimizer, run: inout UnlearningRun, observer: TrainingObserver,
+                 embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
                  loss: (_ logits: Tensor, _ inputs: Tensor, _ batch: [Int]) -> Tensor) throws {
     var clock = ProgressClock(totalSteps: schedule.reduce(0) { $0 + $1.count })
     for (index, batches) in schedule.enumerated() {
         let summary = try task.trainingPass(of: model, phase: phase, epoch: index + 1, epochs: schedule.count,
                                             batches: batches, optimizer: optimizer, clock: &clock, observer: observer,
-                                            run: &run, loss: loss)
+                                            run: &run, embeddingLoss: embeddingLoss, loss: loss)
         run.epochLosses.append(summary.loss)
         observer.epoch(summary)
     }
@@ -127,10 +129,12 @@ extension UnlearningTask {
     func trainingPass(of model: any Classifier, phase: String, epoch: Int, epochs: Int, batches: [[Int]],
                       optimizer: any Optimizer, clock: inout ProgressClock, observer: TrainingObserver,
                       run: inout UnlearningRun,
+                      embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
                       loss: (_ logits: Tensor, _ inputs: Tensor, _ batch: [Int]) -> Tensor) throws -> EpochSummary {
         let summary = try Training.trainingPass(of: model, on: features, labels: labels, normalizedWith: statistics,
                                                 batches: batches, optimizer: optimizer, epoch: epoch, epochs: epochs,
-                                                phase: phase, clock: &clock, observer: observer, loss: loss)
+                                                phase: phase, clock: &clock, observer: observer,
+                                                embeddingLoss: embeddingLoss, loss: loss)
         run.steps += batches.count
         run.examplesSeen += batches.reduce(0) { $0 + $1.count }
         return summary

@@ -26,7 +26,9 @@ extension QPAudioEraser {
         switch target {
         case .uniform:
             return [Float](repeating: 1 / Float(k), count: k)
-        case .retainedUniform:
+        case .retainedUniform, .retainedRenormalised:
+            // retained-renormalised gives each example its own target (QPAudioEraser.references); this
+            // is its shape, the spread over the retained classes.
             let retained = Set(task.retainedClasses)
             return (0 ..< k).map { retained.contains($0) ? 1 / Float(retained.count) : 0 }
         }

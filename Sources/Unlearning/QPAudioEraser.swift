@@ -39,6 +39,18 @@ public struct QPAudioEraser: UnlearningMethod {
         /// `1/|R|` on each retained class `R` and 0 on the forget classes: what a model retrained without
         /// them does, which drives information leakage towards 0. Not in the paper; an option.
         case retainedUniform = "retained-uniform"
+        /// The model's own probabilities on the example, read before phase 1, with the forgotten classes
+        /// removed and the rest renormalised: the forgotten voice heard as the retained speakers it
+        /// sounds most like, as a model retrained without it tends to. Not in the paper.
+        case retainedRenormalised = "retained-renormalised"
+    }
+
+    /// What phase 1 does to the forgotten rows of the head.
+    public enum RowEdit: String, Codable, CaseIterable, Sendable {
+        /// The paper's destructive interference: the row scaled by `s·cos φ`, the bias by `cos φ`.
+        case interference
+        /// A fresh row, as a new layer would start (``QPAudioEraser/reinitialise(head:classes:retained:seed:)``).
+        case reinitialisation
     }
 
     /// The parts of the method an ablation can switch off: the four phases, and the entropy term of
@@ -85,6 +97,12 @@ public struct QPAudioEraser: UnlearningMethod {
         public var batchPlan = BatchPlan()
         /// The parts switched off, for the ablation. Default none.
         public var without: [Phase] = []
+        /// What phase 1 does to the forgotten rows. Default ``RowEdit/interference`` (the paper).
+        public var rowEdit = RowEdit.interference
+        /// μ, the weight of a term of phase 3 that pulls each forget example's embedding to the mean
+        /// embedding of the retained class it sounds most like (squared distance per dimension). Default
+        /// 0 (off; not in the paper).
+        public var embeddingPull: Float = 0
 
         public init() {}
 
@@ -99,6 +117,7 @@ public struct QPAudioEraser: UnlearningMethod {
             try Check.positive("learningRate", learningRate)
             try Check.count("batchSize", batchSize, atLeast: 1)
             try Check.within("epsilon", epsilon, 0 ... 1)
+            try Check.nonNegative("embeddingPull", embeddingPull)
             try ConfigurationError.within(prefix: "batchPlan") { try batchPlan.validate() }
             try Check.that(Set(without).count == without.count, "without",
                            without.map(\.rawValue).joined(separator: ","), allowed: "free of repeats")
@@ -112,8 +131,17 @@ public struct QPAudioEraser: UnlearningMethod {
     public func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
                         into run: inout UnlearningRun) throws {
         let c = configuration
+        let pulls = c.embeddingPull > 0 && c.runs(.fineTune)
+        let references = c.forgetTarget == .retainedRenormalised || pulls
+            ? run.phase("reference outputs") { _ in Self.references(of: model, task: task, centroids: pulls) }! : nil
         run.phase(Phase.interference.title, enabled: c.runs(.interference)) { _ in
-            Self.interfere(head: model.head, classes: task.forgetClasses, phase: c.phase, weightScale: c.weightScale)
+            switch c.rowEdit {
+            case .interference:
+                Self.interfere(head: model.head, classes: task.forgetClasses, phase: c.phase, weightScale: c.weightScale)
+            case .reinitialisation:
+                Self.reinitialise(head: model.head, classes: task.forgetClasses, retained: task.retainedClasses,
+                                  seed: task.seed)
+            }
         }
         let targets = run.phase(Phase.superposition.title, enabled: c.runs(.superposition)) { _ in
             Self.superpositionTargets(for: task, target: c.forgetTarget)
@@ -122,14 +150,23 @@ public struct QPAudioEraser: UnlearningMethod {
             let k = task.classCount
             let forget = Set(task.forgetClasses)
             let lambda = c.runs(.entropy) ? c.lambda : 0
+            let pull = !pulls ? nil : { (embedding: Tensor, batch: [Int]) -> Tensor? in
+                let rows = batch.indices.filter { forget.contains(task.labels[batch[$0]]) }
+                guard !rows.isEmpty, let width = embedding.shape.last else { return nil }
+                let centres = Tensor(shape: [rows.count, width], scalars: rows.flatMap { references!.centroids[batch[$0]]! })
+                let distance = embedding.indexSelect(alongAxis: 0, indices: rows) - centres
+                return (distance * distance).mean() * (c.embeddingPull * Float(rows.count) / Float(batch.count))
+            }
             try fineTune(model, task: task, phase: Phase.fineTune.title, epochs: c.epochs, batchSize: c.batchSize,
                          optimizer: Adam(learningRate: c.learningRate), plan: c.batchPlan, run: &run,
-                         observer: observer) { logits, batch in
+                         observer: observer, embeddingLoss: pull) { logits, batch in
                 var rows = [Float](), mask = [Float]()
                 rows.reserveCapacity(batch.count * k)
                 for index in batch {
                     let label = task.labels[index]
-                    if let targets, forget.contains(label) {
+                    if targets != nil, let own = references?.targets[index], c.forgetTarget == .retainedRenormalised {
+                        rows += own
+                    } else if let targets, forget.contains(label) {
                         rows += targets
                     } else {
                         rows += (0 ..< k).map { $0 == label ? 1 : 0 }

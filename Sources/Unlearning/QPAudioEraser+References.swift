@@ -1,0 +1,79 @@
+import Foundation
+import NeuralNetworks
+import Tensors
+import Training
+
+/// What the retained-renormalised target and the embedding pull read from the model before any phase
+/// changes it: how it hears each forget example among the retained speakers.
+extension QPAudioEraser {
+    struct References {
+        /// Per forget example (index into the task), its target over the `K` classes: the model's own
+        /// probabilities with the forgotten classes (earlier ones too) removed and the rest renormalised.
+        var targets: [Int: [Float]] = [:]
+        /// Per forget example, the mean embedding of the retained class it sounds most like.
+        var centroids: [Int: [Float]] = [:]
+    }
+
+    /// The examples per retained class whose embeddings make a centroid (a seeded subsample: the mean
+    /// settles long before all are read).
+    static let centroidExamplesPerClass = 64
+
+    /// The references of `task` under `model` as it is now, in inference mode.
+    static func references(of model: any Classifier, task: UnlearningTask, centroids: Bool) -> References {
+        let retained = task.retainedClasses, k = task.classCount
+        var references = References()
+        let logits = predictLogits(of: model, on: task.features, indices: task.forgetIndices, normalizedWith: task.statistics)
+        var nearest: [Int: Int] = [:]
+        for (position, index) in task.forgetIndices.enumerated() {
+            let row = logits[position * k ..< (position + 1) * k].map(Double.init)
+            let top = retained.map { row[$0] }.max()!
+            let weights = retained.map { Foundation.exp(row[$0] - top) }
+            let total = weights.reduce(0, +)
+            var target = [Float](repeating: 0, count: k)
+            for (r, weight) in zip(retained, weights) { target[r] = Float(weight / total) }
+            references.targets[index] = target
+            nearest[index] = retained.max { target[$0] < target[$1] }
+        }
+        guard centroids else { return references }
+        var generator = SplitMix64(seed: task.seed ^ 0xCE47)
+        var chosen: [Int] = []
+        for r in retained {
+            var members = task.retainIndices.filter { task.labels[$0] == r }
+            generator.shuffleReproducibly(&members)
+            chosen += members.prefix(centroidExamplesPerClass)
+        }
+        let embedded = predictEmbeddings(of: model, on: task.features, indices: chosen, normalizedWith: task.statistics)
+        var sums: [Int: [Float]] = [:], counts: [Int: Int] = [:]
+        for (position, index) in chosen.enumerated() {
+            let row = embedded.embeddings[position * embedded.width ..< (position + 1) * embedded.width]
+            sums[task.labels[index]] = zip(sums[task.labels[index]] ?? Array(repeating: 0, count: embedded.width), row).map { $0 + $1 }
+            counts[task.labels[index], default: 0] += 1
+        }
+        for (index, neighbour) in nearest {
+            references.centroids[index] = sums[neighbour]!.map { $0 / Float(counts[neighbour]!) }
+        }
+        return references
+    }
+
+    /// Phase 1's alternative: each forgotten row of the head drawn afresh as PyTorch draws a new row
+    /// (uniform in `±1/√d`, seeded), its bias one standard deviation below the mean of the other rows'
+    /// biases, so that no statistic of the row points at the class and the fine-tune shapes it as
+    /// training without the class would have.
+    static func reinitialise(head: Linear, classes: [Int], retained: [Int], seed: UInt64) {
+        var generator = SplitMix64(seed: seed ^ 0x2E1A17)
+        let width = head.inputCount, bound = 1 / Float(width).squareRoot()
+        var weights = head.weight.value.scalars
+        for f in classes {
+            for column in 0 ..< width { weights[f * width + column] = Float.random(in: -bound ... bound, using: &generator) }
+        }
+        head.weight.value = Tensor(shape: head.weight.shape, scalars: weights)
+        if let bias = head.bias {
+            var values = bias.value.scalars
+            let others = retained.map { Double(values[$0]) }
+            let mean = others.reduce(0, +) / Double(others.count)
+            let deviation = (others.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(others.count - 1, 1))).squareRoot()
+            for f in classes { values[f] = Float(mean - deviation) }
+            bias.value = Tensor(shape: bias.shape, scalars: values)
+        }
+    }
+}

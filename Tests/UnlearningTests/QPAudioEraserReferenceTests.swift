@@ -1,0 +1,79 @@
+import Foundation
+import NeuralNetworks
+import Tensors
+import Testing
+import Training
+@testable import Unlearning
+
+/// The options that aim at what a retrained model does: targets from the model's own view of the
+/// forgotten voice, a fresh forgotten row, and the pull of the forgotten embeddings to their neighbours.
+@Suite(.serialized) struct QPAudioEraserReferenceTests {
+    @Test func retainedRenormalisedTargetsAreTheModelsOwnViewWithoutTheForgottenClass() throws {
+        let speakers = try ToySpeakers(examplesPerClass: 12)
+        let task = try speakers.task(forget: [1])
+        let references = QPAudioEraser.references(of: speakers.model, task: task, centroids: true)
+        let logits = predictLogits(of: speakers.model, on: task.features, indices: task.forgetIndices,
+                                   normalizedWith: task.statistics)
+        #expect(references.targets.count == task.forgetIndices.count)
+        for (position, index) in task.forgetIndices.enumerated() {
+            let row = logits[position * 4 ..< (position + 1) * 4].map(Double.init)
+            let kept = [0, 2, 3].map { Foundation.exp(row[$0]) }, total = kept.reduce(0, +)
+            let expected = [kept[0] / total, 0, kept[1] / total, kept[2] / total]
+            let target = try #require(references.targets[index])
+            #expect(target.count == 4 && zip(target, expected).allSatisfy { Swift.abs(Double($0) - $1) < 1e-6 })
+        }
+        // Each forget example's centroid is the mean embedding of the retained class its target ranks first.
+        let embedded = predictEmbeddings(of: speakers.model, on: task.features, normalizedWith: task.statistics)
+        for index in task.forgetIndices.prefix(3) {
+            let target = references.targets[index]!
+            let nearest = [0, 2, 3].max { target[$0] < target[$1] }!
+            let members = task.retainIndices.filter { task.labels[$0] == nearest }
+            let mean = (0 ..< embedded.width).map { j in
+                members.reduce(Float(0)) { $0 + embedded.embeddings[$1 * embedded.width + j] } / Float(members.count)
+            }
+            let centroid = try #require(references.centroids[index])
+            #expect(centroid.count == mean.count && zip(centroid, mean).allSatisfy { Swift.abs($0 - $1) < 1e-4 })
+        }
+    }
+
+    @Test func aReinitialisedRowStartsAsANewLayerWouldAndLeavesTheOthers() throws {
+        let speakers = try ToySpeakers(examplesPerClass: 8)
+        let head = speakers.model.head
+        let before = head.weight.value.scalars, biases = head.bias!.value.scalars
+        QPAudioEraser.reinitialise(head: head, classes: [2], retained: [0, 1, 3], seed: 4)
+        let width = head.inputCount, after = head.weight.value.scalars
+        let bound = 1 / Float(width).squareRoot()
+        #expect(after[2 * width ..< 3 * width].allSatisfy { Swift.abs($0) <= bound })
+        #expect(after[2 * width ..< 3 * width] != before[2 * width ..< 3 * width])
+        for row in [0, 1, 3] { #expect(after[row * width ..< (row + 1) * width] == before[row * width ..< (row + 1) * width]) }
+        let others = [0, 1, 3].map { Double(biases[$0]) }, mean = others.reduce(0, +) / 3
+        let deviation = (others.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 2).squareRoot()
+        #expect(Swift.abs(Double(head.bias!.value.scalars[2]) - (mean - deviation)) < 1e-5)
+    }
+
+    /// Stated margin: with the pull the forgotten examples end at least 20% closer to their neighbour's
+    /// centroid than with the same fine-tune without it.
+    @Test func theEmbeddingPullBringsTheForgottenVoiceToItsNeighbour() throws {
+        func distance(pull: Float) throws -> Float {
+            let speakers = try ToySpeakers(examplesPerClass: 12)
+            let task = try speakers.task(forget: [0])
+            let references = QPAudioEraser.references(of: speakers.model, task: task, centroids: true)
+            var configuration = QPAudioEraser.Configuration()
+            configuration.forgetTarget = .retainedRenormalised
+            configuration.rowEdit = .reinitialisation
+            configuration.without = [.mixing, .entropy]
+            configuration.epochs = 3
+            configuration.embeddingPull = pull
+            let run = try QPAudioEraser(configuration: configuration).unlearn(speakers.model, task: task)
+            #expect(run.phases.first?.name == "reference outputs")
+            let embedded = predictEmbeddings(of: speakers.model, on: task.features, indices: task.forgetIndices,
+                                             normalizedWith: task.statistics)
+            return task.forgetIndices.enumerated().reduce(Float(0)) { sum, item in
+                let row = embedded.embeddings[item.offset * embedded.width ..< (item.offset + 1) * embedded.width]
+                return sum + zip(row, references.centroids[item.element]!).reduce(0) { $0 + ($1.0 - $1.1) * ($1.0 - $1.1) }
+            } / Float(task.forgetIndices.count)
+        }
+        let without = try distance(pull: 0), with = try distance(pull: 5)
+        #expect(with < 0.8 * without, "mean squared distance \(with) with the pull, \(without) without")
+    }
+}
