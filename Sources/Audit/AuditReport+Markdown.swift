@@ -52,8 +52,12 @@ extension AuditReport {
             + "only above it; \"no power\": the original lies inside the band, so the test cannot tell forgetting "
             + "apart on this data and is not judged.\n"
         if !seconds.isEmpty {
-            page += "\nTime: " + seconds.sorted { $0.key < $1.key }
+            page += "\nMeasurement time (0 when read from the cache): " + seconds.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }.joined(separator: ", ") + ".\n"
+        }
+        if let retrainingSeconds {
+            page += "Retraining without \(forgetClasses.joined(separator: ", ")) (the exact erasure) took "
+                + String(format: "%.1f", retrainingSeconds) + " s on average (the oracles' training).\n"
         }
         return page
     }

@@ -69,6 +69,9 @@ public struct AuditReport: Codable, Sendable, Equatable {
     public var relearning: [String: [RelearningCurve]]
     /// Seconds each model's measurement took (0 for a measurement read from the cache).
     public var seconds: [String: Double]
+    /// The oracles' mean training time, when they recorded one: what the exact erasure (retraining
+    /// without the classes) costs, for comparison with the unlearning's time.
+    public var retrainingSeconds: Double?
 
     /// Compares `unlearned` with the oracles (and reports `original` beside them).
     ///

@@ -26,15 +26,20 @@ extension EvaluationReport {
                     .joined(separator: ", ") + "\n\n"
             }
         }
-        if let run = unlearning?.run {
+        if let unlearning {
+            let run = unlearning.run
             text += "## What \(run.method) did\n\n" + run.phaseTable.rendered + "\n"
-            text += "Settings: " + run.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
-                .joined(separator: ", ") + ".\n\n"
+            text += "Settings" + (unlearning.preset.map { " (preset \($0))" } ?? "") + ": "
+                + run.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ".\n\n"
+            if let grade = unlearning.grade { text += "Grade: \(grade.explanation).\n\n" }
         }
         if let audit {
             text += "## Audit against \(audit.oracleCount) models retrained without \(audit.forgetClasses.joined(separator: ", "))\n\n"
                 + audit.markdown.split(separator: "\n", maxSplits: 2, omittingEmptySubsequences: false).dropFirst(2)
                 .joined(separator: "\n") + "\n"
+        }
+        if let unlearning, let fallback = unlearning.fallback {
+            text += fallback.advice(erasureSeconds: unlearning.run.seconds) + "\n\n"
         }
         text += "## Accuracy per class\n\n" + evaluation.perClassTable(before: before).rendered + "\n"
         text += "## Confusion matrix (rows: true class, columns: predicted)\n\n" + evaluation.confusionTable.rendered

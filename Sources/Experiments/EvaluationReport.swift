@@ -67,12 +67,22 @@ public struct UnlearningSummary: Codable, Sendable, Equatable {
     public var run: UnlearningRun
     /// Where the new checkpoint was written.
     public var output: String?
+    /// The method's preset (`paper`), when one was named.
+    public var preset: String?
+    /// What the method's erasure is worth as evidence (``ErasureGrade``).
+    public var grade: ErasureGrade?
+    /// Retraining without the classes, offered when the erasure is not shown to be privacy-grade.
+    public var fallback: ExactFallback?
 
-    public init(_ outcome: ForgetOutcome, output: String?) {
+    public init(_ outcome: ForgetOutcome, output: String?, preset: String? = nil, grade: ErasureGrade? = nil,
+                fallback: ExactFallback? = nil) {
         request = outcome.requestClasses
         earlierForgotten = outcome.earlierForgottenClasses
         run = outcome.run
         self.output = output
+        self.preset = preset
+        self.grade = grade
+        self.fallback = fallback
     }
 }
 

@@ -92,8 +92,11 @@ public func auditModel(_ unlearned: TrainedModel, original: TrainedModel, data: 
     let originalMeasurement = try measurement(original, "original")
     let unlearnedMeasurement = try measurement(unlearned, "unlearned")
     let oracleMeasurements = try oracles.enumerated().map { try measurement($1, "oracle \($0 + 1)") }
-    return try AuditReport(original: originalMeasurement, unlearned: unlearnedMeasurement, oracles: oracleMeasurements,
-                           forgetClasses: forget.map { data.classes[$0] }, configuration: configuration, seconds: seconds)
+    var report = try AuditReport(original: originalMeasurement, unlearned: unlearnedMeasurement, oracles: oracleMeasurements,
+                                 forgetClasses: forget.map { data.classes[$0] }, configuration: configuration, seconds: seconds)
+    let times = oracles.compactMap(\.trainingSeconds)
+    report.retrainingSeconds = times.count == oracles.count ? times.reduce(0, +) / Double(times.count) : nil
+    return report
 }
 
 extension TrainedModel {

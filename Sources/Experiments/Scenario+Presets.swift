@@ -33,13 +33,14 @@ extension Scenario {
                             model: model, forgetSets: [["spanish"]], seeds: seeds)
         case .paperAblation:
             let without = QPAudioEraser.Phase.allCases.map { part in
-                Variant(name: "without \(part.title)", configuration: .object(["without": .array([.string(part.rawValue)])]))
+                Variant(name: "without \(part.title)", preset: "paper",
+                        configuration: .object(["without": .array([.string(part.rawValue)])]))
             }
             let lambdas = [("0.5", 0.5), ("2", 2)].map { name, value in
-                Variant(name: "λ = \(name)", configuration: .object(["lambda": .number(value)]))
+                Variant(name: "λ = \(name)", preset: "paper", configuration: .object(["lambda": .number(value)]))
             }
             return Scenario(name: preset.rawValue, kind: .single, data: data, model: model, methods: [.retrain],
-                            forgetSets: [["0"]], seeds: seeds, variants: [Variant(name: "full")] + without + lambdas)
+                            forgetSets: [["0"]], seeds: seeds, variants: [Variant(name: "full", preset: "paper")] + without + lambdas)
         }
     }
 }

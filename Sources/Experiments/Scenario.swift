@@ -35,12 +35,16 @@ public struct Scenario: Codable, Equatable, Sendable {
         public var name: String
         /// The method configured. Default `qpaudioeraser`.
         public var method: MethodName
-        /// The settings changed from the method's defaults, as a JSON object (`{"epochs": 1}`).
+        /// The method's named configuration to start from (`paper`) instead of its defaults. Default none.
+        public var preset: String?
+        /// The settings changed from the method's defaults (or the preset), as a JSON object (`{"epochs": 1}`).
         public var configuration: JSONValue
 
-        public init(name: String, method: MethodName = .qpaudioeraser, configuration: JSONValue = .object([:])) {
+        public init(name: String, method: MethodName = .qpaudioeraser, preset: String? = nil,
+                    configuration: JSONValue = .object([:])) {
             self.name = name
             self.method = method
+            self.preset = preset
             self.configuration = configuration
         }
 
@@ -48,14 +52,15 @@ public struct Scenario: Codable, Equatable, Sendable {
             let c = try decoder.container(keyedBy: CodingKeys.self)
             self.init(name: try c.decode(String.self, forKey: .name),
                       method: try c.decodeIfPresent(MethodName.self, forKey: .method) ?? .qpaudioeraser,
+                      preset: try c.decodeIfPresent(String.self, forKey: .preset),
                       configuration: try c.decodeIfPresent(JSONValue.self, forKey: .configuration) ?? .object([:]))
         }
 
         /// The method with the variant's settings.
         ///
-        /// - Throws: ``ConfigurationError`` naming the method and the field.
+        /// - Throws: ``ConfigurationError`` naming the method and the field (`preset` for an unknown one).
         public func makeMethod() throws -> any UnlearningMethod {
-            try method.makeMethod(changes: configuration)
+            try method.makeMethod(preset: preset, changes: configuration)
         }
 
         /// What tables print: `QPAudioEraser (budget)`.

@@ -20,6 +20,7 @@ import Training
 /// | `dataset_fingerprint`    | ``DatasetIndex/fingerprint`` of the data               |
 /// | `forgotten_classes`      | JSON array of class names forgotten so far (unlearning) |
 /// | `training_configuration` | the ``TrainingConfiguration`` (recipe) as JSON, for retraining with it |
+/// | `training_seconds`       | wall time of its training, the cost of retraining it   |
 /// | `unlearning_history`     | JSON array of ``UnlearningRecord``: each request's classes, method, settings, seed, time |
 public struct TrainedModel {
     public let model: any Classifier
@@ -38,6 +39,7 @@ public struct TrainedModel {
         public static let forgottenClasses = "forgotten_classes"
         public static let unlearningHistory = "unlearning_history"
         public static let trainingConfiguration = "training_configuration"
+        public static let trainingSeconds = "training_seconds"
     }
 
     /// Wraps a model trained on `data`, recording `statistics` and the data's provenance.
@@ -129,6 +131,13 @@ public struct TrainedModel {
             encoder.outputFormatting = [.sortedKeys]
             metadata.additional[Key.trainingConfiguration] = newValue.map { String(decoding: try! encoder.encode($0), as: UTF8.self) }
         }
+    }
+
+    /// Wall time of the model's training on the machine that trained it, when recorded (models trained
+    /// by this version): what an exact erasure by retraining costs.
+    public var trainingSeconds: Double? {
+        get { metadata.additional[Key.trainingSeconds].flatMap(Double.init) }
+        set { metadata.additional[Key.trainingSeconds] = newValue.map { String(format: "%.3f", $0) } }
     }
 
     /// A freshly initialised model of this architecture and class count, drawn from `seed`: for methods

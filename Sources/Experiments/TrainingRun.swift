@@ -58,6 +58,9 @@ public func trainModel(_ architecture: Architecture, on data: PreparedData, conf
     let seconds = Date().timeIntervalSince(start)
     trained.metadata.additional["best_epoch"] = String(result.bestEpoch)
     trained.metadata.additional[Trainer.MetadataKey.epoch] = String(trainer.completedEpochs)
+    // A resumed run timed only its own epochs: the whole training is estimated at their mean pace.
+    trained.trainingSeconds = result.history.isEmpty ? nil
+        : seconds / Double(result.history.count) * Double(trainer.completedEpochs)
     if let checkpoint {
         try trained.save(to: checkpoint)
         try? FileManager.default.removeItem(at: Trainer.trainingStateURL(forCheckpoint: checkpoint))

@@ -62,20 +62,39 @@ extension MethodName {
         }
     }
 
-    /// The method with its published defaults, changed by `changes`: a JSON object naming only the
-    /// settings it changes (`{"epochs": 1, "batchPlan": {"retainFraction": 0.25}}`), as a scenario file,
-    /// the command line or a server request gives them.
+    /// The method with its published defaults, or the named `preset`, changed by `changes`: a JSON
+    /// object naming only the settings it changes (`{"epochs": 1, "batchPlan": {"retainFraction": 0.25}}`),
+    /// as a scenario file, the command line or a server request gives them.
     ///
-    /// - Throws: ``ConfigurationError`` naming the method and the field: a setting the method does not
-    ///   have, a value of the wrong kind, or one out of range.
-    public func makeMethod(changes: JSONValue = .object([:])) throws -> any UnlearningMethod {
+    /// - Throws: ``ConfigurationError`` naming the method and the field: an unknown preset (field
+    ///   `preset`), a setting the method does not have, a value of the wrong kind, or one out of range.
+    public func makeMethod(preset: String? = nil, changes: JSONValue = .object([:])) throws -> any UnlearningMethod {
         func make<Method: UnlearningMethod>(_ type: Method.Type) throws -> Method {
             Method(configuration: try ConfigurationError.within(owner: displayName) {
-                try Method.Configuration().applying(changes)
+                var base = Method.Configuration()
+                if let preset {
+                    guard let named = Method.Configuration.presets[preset] else {
+                        let known = Method.Configuration.presets.keys.sorted()
+                        throw ConfigurationError(field: "preset", problem: .invalidValue(
+                            reason: "no preset '\(preset)' (" + (known.isEmpty ? "this method has none" : "its presets: "
+                                + known.joined(separator: ", ")) + ")"))
+                    }
+                    base = named
+                }
+                return try base.applying(changes)
             })
         }
         return try make(methodType)
     }
+
+    /// The names of the method's presets (``MethodConfiguration/presets``), sorted.
+    public var presetNames: [String] {
+        func names<Method: UnlearningMethod>(_ type: Method.Type) -> [String] { Method.Configuration.presets.keys.sorted() }
+        return names(methodType)
+    }
+
+    /// What an erasure by this method is worth as evidence that the classes are gone (``ErasureGrade``).
+    public var grade: ErasureGrade { self == .retrain ? .exact : .outputsOnly }
 
     /// The published defaults as JSON, every field present.
     public var defaultConfiguration: JSONValue {
@@ -90,5 +109,29 @@ extension MethodName {
         var value: JSONValue? = defaultConfiguration
         for key in field.split(separator: ".") { value = value?[String(key)] }
         return value != nil
+    }
+}
+
+/// What an erasure is worth as evidence that the classes are gone from the model, shown wherever a
+/// method or setting is offered so that none is presented as more than the audit has found.
+public enum ErasureGrade: String, Codable, Sendable {
+    /// Retraining without the classes: the model never saw them.
+    case exact
+    /// The model stops naming the classes, but the audit (`qpae audit`) has not found the setting
+    /// indistinguishable from retraining: on FSDD it tells every approximate setting apart, by the
+    /// forgotten row, by relearning or by how the forgotten voices are heard. Not a privacy-grade
+    /// erasure unless an audit of the model says so.
+    case outputsOnly = "outputs only"
+
+    /// One sentence for help texts and reports.
+    public var explanation: String {
+        switch self {
+        case .exact:
+            "exact: a model retrained without the classes, the erasure every audit compares with"
+        case .outputsOnly:
+            "outputs only: the model stops naming the classes, but the audit tells this setting apart from "
+                + "retraining on FSDD, so it is not a privacy-grade erasure unless an audit of your model "
+                + "(--audit) finds it indistinguishable"
+        }
     }
 }

@@ -106,6 +106,31 @@ public struct QPAudioEraser: UnlearningMethod {
 
         public init() {}
 
+        /// `paper`: the authors' setting (``paper``).
+        public static var presets: [String: Configuration] { ["paper": .paper] }
+
+        /// The authors' setting, for reproducing the paper: all four phases, φ = π, s = 1/√2, λ = 1,
+        /// E = 5 epochs of Adam 1e-3 in batches of 32 over every example, uniform targets, ε = 0.5 (their
+        /// code) on the weights only. Written out field by field: it stays the paper's whatever the
+        /// defaults become.
+        public static var paper: Configuration {
+            var c = Configuration()
+            c.phase = .pi
+            c.weightScale = 1 / 2.0.squareRoot()
+            c.lambda = 1
+            c.epochs = 5
+            c.learningRate = 1e-3
+            c.batchSize = 32
+            c.epsilon = 0.5
+            c.mixesBias = false
+            c.forgetTarget = .uniform
+            c.batchPlan = BatchPlan(retainFraction: 1, balancesForgetExamples: false, examples: .all)
+            c.without = []
+            c.rowEdit = .interference
+            c.embeddingPull = 0
+            return c
+        }
+
         /// Whether `part` runs (is not listed in ``without``).
         public func runs(_ part: Phase) -> Bool { !without.contains(part) }
 

@@ -35,6 +35,13 @@ public protocol UnlearningMethod: Sendable {
 /// A method's settings: a ``CheckedConfiguration`` whose `init()` holds the published defaults.
 public protocol MethodConfiguration: CheckedConfiguration {
     init()
+    /// Configurations a user asks for by name (`qpae forget --preset paper`), each written out in full
+    /// so that a change of the defaults never changes a preset. Default: none.
+    static var presets: [String: Self] { get }
+}
+
+extension MethodConfiguration {
+    public static var presets: [String: Self] { [:] }
 }
 
 extension UnlearningMethod {

@@ -60,8 +60,13 @@ struct ForgetCommand: ParsableCommand {
     @Flag(help: "Replace an existing file at --out.")
     var overwrite = false
 
-    @Option(help: ArgumentHelp("The unlearning method (`qpae methods` lists each one's settings).", valueName: "name"))
+    @Option(help: ArgumentHelp("The unlearning method (`qpae methods` lists each one's settings). retrain is the exact erasure; every other method is \(ErasureGrade.outputsOnly.rawValue) until an audit of your model (--audit) says otherwise.",
+                               valueName: "name"))
     var method: MethodName = .qpaudioeraser
+
+    @Option(help: ArgumentHelp("Start from a named configuration of the method instead of its defaults; the tuning options apply over it. QPAudioEraser: paper (the authors' setting, \(ErasureGrade.outputsOnly.rawValue)).",
+                               valueName: "name"))
+    var preset: String?
 
     @Option(help: "λ, the weight of the entropy term (default \(defaults.lambda)).")
     var lambda: Float?
@@ -69,7 +74,7 @@ struct ForgetCommand: ParsableCommand {
     @Option(help: "ε, the strength of the entanglement mixing (default \(defaults.epsilon)).")
     var epsilon: Float?
 
-    @Option(help: "E, the fine-tuning epochs (default \(defaults.epochs), the authors'). 0 runs phases 1 and 4 only, in milliseconds: on FSDD it matches a retrained model's forget and retain accuracy, but the audit (--audit) sets it apart from retraining (the forgotten row gives it away, relearning is faster).")
+    @Option(help: "E, the fine-tuning epochs (default \(defaults.epochs), the authors'). 0 runs phases 1 and 4 only, in milliseconds: \(ErasureGrade.outputsOnly.rawValue), like every setting so far: on FSDD it matches a retrained model's forget and retain accuracy, but the audit (--audit) sets it apart from retraining (the forgotten row gives it away, relearning is faster).")
     var epochs: Int?
 
     @Option(help: "Adam's learning rate for the fine-tune (default \(defaults.learningRate)).")
@@ -155,8 +160,9 @@ struct ForgetCommand: ParsableCommand {
             flagOfField[field] = flag
         }
         try settingChanges(setting, flag: "--setting", into: &changes, flags: &flagOfField)
+        if preset != nil { flagOfField["preset"] = "--preset" }
         do {
-            return try method.makeMethod(changes: changes)
+            return try method.makeMethod(preset: preset, changes: changes)
         } catch let error as ConfigurationError {
             throw ValidationError(error, flags: flagOfField)
         }
@@ -168,6 +174,9 @@ struct ForgetCommand: ParsableCommand {
         let trained = try TrainedModel(contentsOf: input)
         let data = try PreparedData(try recordedDataRequest(for: trained, data: data, cache: cache))
         let method = try unlearningMethod()
+        ProgressReporter.writeToStandardError("\(method.name)" + (preset.map { ", preset \($0)" } ?? "") + " ("
+            + "\(self.method.grade.rawValue)): " + method.settings.sorted { $0.key < $1.key }
+            .map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n")
         let printer = TrainingProgressPrinter()
         var outcome = try forgetClasses(try data.classIndices(named: forget), in: trained, data: data, method: method,
                                         seed: seed, observer: printer.observer)
@@ -188,10 +197,14 @@ struct ForgetCommand: ParsableCommand {
                                          log: { ProgressReporter.writeToStandardError($0 + "\n") })
             printer.finish()
         }
+        let fallback = ExactFallback.offer(classes: outcome.requestClasses, grade: self.method.grade, audit: auditReport,
+                                           original: trained, model: (inPlace ? backup : input).path, data: data)
         let report = EvaluationReport(
             command: "forget", configuration: configurationRecord(data, method: method), seed: seed,
             dataset: DatasetSummary(data), model: ModelSummary(outcome.model, path: output.path),
-            before: outcome.before, unlearning: UnlearningSummary(outcome, output: output.path),
+            before: outcome.before,
+            unlearning: UnlearningSummary(outcome, output: output.path, preset: preset, grade: self.method.grade,
+                                          fallback: fallback),
             evaluation: outcome.after, audit: auditReport,
             timings: ["features": data.seconds, "evaluation before": outcome.before.seconds,
                       "unlearning": outcome.run.seconds, "evaluation after": outcome.after.seconds,
@@ -208,6 +221,7 @@ struct ForgetCommand: ParsableCommand {
         record["data"] = data.root.path
         record["forget"] = forget.joined(separator: ",")
         record["method"] = self.method.rawValue
+        if let preset { record["preset"] = preset }
         record["out"] = out ?? model
         record["in-place"] = String(inPlace)
         record["seed"] = String(seed)

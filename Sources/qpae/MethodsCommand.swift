@@ -20,7 +20,8 @@ struct MethodsCommand: ParsableCommand {
 
     func run() {
         for name in method.map({ [$0] }) ?? MethodName.allCases {
-            print("\(name.rawValue) (\(name.displayName))")
+            print("\(name.rawValue) (\(name.displayName)): \(name.grade.explanation)")
+            if !name.presetNames.isEmpty { print("  presets (--preset): \(name.presetNames.joined(separator: ", "))") }
             for (field, value) in name.defaultConfiguration.flattened().sorted(by: { $0.key < $1.key }) {
                 print("  \(field) = \(value)")
             }

@@ -44,6 +44,10 @@ import Unlearning
         let oracle = try TrainedModel(contentsOf: bank.appendingPathComponent("seed-3.safetensors"))
         #expect(oracle.forgottenClasses == [data.classes[0]] && oracle.statistics == trained.statistics)
         #expect(first.seconds.values.allSatisfy { $0 > 0 })
+        // The oracles record their training time; its mean is what the exact erasure costs.
+        let times = try oracles.sorted().map { try #require(try TrainedModel(contentsOf: bank.appendingPathComponent($0)).trainingSeconds) }
+        #expect(times.allSatisfy { $0 > 0 })
+        #expect(abs(try #require(first.retrainingSeconds) - (times[0] + times[1]) / 2) < 1e-9)
 
         lines = []
         let second = try auditModel(forgot, original: trained, data: data, oracleCount: 2, configuration: Self.quick,
@@ -75,6 +79,26 @@ import Unlearning
         let audit = try #require(report.audit)
         #expect(audit.forgetClasses == [data.classes[1]] && audit.oracleCount == 2)
         #expect(report.markdown.contains("## Audit against 2 models retrained without \(data.classes[1])"))
+        // The grade is named; the exact fallback is offered unless the audit passed, at the oracles' cost.
+        let unlearning = try #require(report.unlearning)
+        #expect(unlearning.grade == .outputsOnly && unlearning.preset == nil)
+        #expect(report.markdown.contains("Grade: \(ErasureGrade.outputsOnly.explanation)."))
+        let original = try TrainedModel(contentsOf: originalFile)
+        if audit.verdict == .indistinguishable {
+            #expect(unlearning.fallback == nil)
+        } else {
+            let fallback = try #require(unlearning.fallback)
+            #expect(fallback.estimatedSeconds == audit.retrainingSeconds && fallback.classes == [data.classes[1]])
+            #expect(fallback.command == "qpae forget --model \(originalFile.path) --forget \(data.classes[1]) --method retrain --out <file>")
+            #expect(report.markdown.contains("Exact fallback (the audit's verdict is \"\(audit.verdict.rawValue)\""))
+        }
+        var passed = audit
+        passed.verdict = .indistinguishable
+        #expect(ExactFallback.offer(classes: [data.classes[1]], grade: .outputsOnly, audit: passed, original: original,
+                                    model: originalFile.path, data: data) == nil)
+        passed.verdict = .outputsOnly
+        #expect(ExactFallback.offer(classes: [data.classes[1]], grade: .exact, audit: passed, original: original,
+                                    model: originalFile.path, data: data) == nil)
 
         let command = try #require(try QPAE.parseAsRoot(
             ["audit", "--model", folder.appendingPathComponent("f.safetensors").path, "--original", originalFile.path,
@@ -101,5 +125,25 @@ import Unlearning
             message = QPAE.message(for: error)
         }
         #expect(message?.contains(expected) == true, "\(message ?? "accepted")")
+    }
+
+    @Test func withoutAnAuditTheFallbackCostsTheOriginalsTrainingScaledToWhatRemains() throws {
+        let data = try PreparedData(DataRequest(path: TinyCorpus.speakers, testFraction: 0.25, seed: 1,
+                                                featureCache: TinyCorpus.featureCache))
+        var original = try trainModel(.cnn, on: data, configuration: .init(epochs: 1, batchSize: 8, seed: 2)).trained
+        #expect(try #require(original.trainingSeconds) > 0)
+        original.trainingSeconds = 120
+        original.forgottenClasses = [data.classes[0]]                          // an earlier request
+        let offer = try #require(ExactFallback.offer(classes: [data.classes[2]], grade: .outputsOnly, audit: nil,
+                                                     original: original, model: "m.safetensors", data: data))
+        let kept = data.train.labels.filter { $0 == 1 }.count                  // neither the request nor the earlier class
+        #expect(abs(try #require(offer.estimatedSeconds) - 120 * Double(kept) / Double(data.train.count)) < 1e-9)
+        #expect(offer.reason == "the erasure was not audited and its method is outputs only")
+        #expect(offer.advice(erasureSeconds: 6).contains(String(format: "this erasure took 6.0s, %.0f%% of that",
+                                                                 600 / (120 * Double(kept) / Double(data.train.count)))))
+        original.trainingSeconds = nil
+        let unknown = try #require(ExactFallback.offer(classes: [data.classes[2]], grade: .outputsOnly, audit: nil,
+                                                       original: original, model: "m.safetensors", data: data))
+        #expect(unknown.estimatedSeconds == nil && unknown.advice(erasureSeconds: 6).contains("whose time is not recorded"))
     }
 }

@@ -146,6 +146,8 @@ private func isWellFormed(_ text: String) -> Bool {
         let methods = try ablation.map { try #require(try $0.makeMethod() as? QPAudioEraser).configuration }
         #expect(methods.dropFirst().prefix(5).map(\.without) == QPAudioEraser.Phase.allCases.map { [$0] })
         #expect(methods.suffix(2).map(\.lambda) == [0.5, 2])
+        #expect(ablation.allSatisfy { $0.preset == "paper" })                 // the paper's, whatever the defaults
+        #expect(methods.first == QPAudioEraser.Configuration.paper)
 
         // A variant names only what it changes; the rest keeps QPAudioEraser's defaults.
         let partial = #"{"name": "v", "configuration": {"epochs": 1, "batchPlan": {"retainFraction": 0.25}, "forgetTarget": "retained-uniform"}}"#
@@ -156,6 +158,14 @@ private func isWellFormed(_ text: String) -> Bool {
         expected.batchPlan.retainFraction = 0.25
         expected.forgetTarget = .retainedUniform
         #expect(try #require(try variant.makeMethod() as? QPAudioEraser).configuration == expected)
+
+        // A variant may start from a preset; its changes apply over it.
+        let preset = #"{"name": "p", "preset": "paper", "configuration": {"epochs": 0}}"#
+        var paper = QPAudioEraser.Configuration.paper
+        paper.epochs = 0
+        let fromPreset = try JSONDecoder().decode(Scenario.Variant.self, from: Data(preset.utf8))
+        #expect(try #require(try fromPreset.makeMethod() as? QPAudioEraser).configuration == paper)
+        #expect(try JSONDecoder().decode(Scenario.Variant.self, from: JSONEncoder().encode(fromPreset)) == fromPreset)
     }
 
     @Test(arguments: [
@@ -170,6 +180,7 @@ private func isWellFormed(_ text: String) -> Bool {
         (#""variants": [{"name": "v", "configuration": {"epochs": "five"}}]"#, "QPAudioEraser setting epochs:"),
         (#""variants": [{"name": "v", "configuration": {"forgetTarget": "nobody"}}]"#, "QPAudioEraser setting forgetTarget:"),
         (#""variants": [{"name": "v"}, {"name": "v", "method": "scrub"}]"#, "the name 'v' is used twice"),
+        (#""variants": [{"name": "v", "preset": "fast"}]"#, "QPAudioEraser setting preset: no preset 'fast' (its presets: paper)"),
         (#""recipe": {"batchSize": 0}"#, "recipe setting batchSize = 0: must be 1 or more"),
         (#""recipe": {"epochs": -1}"#, "recipe setting epochs = -1: must be 0 or more"),
         (#""recipe": {"patience": 3}"#, "recipe has no setting 'patience'"),

@@ -134,7 +134,7 @@ import Unlearning
         let options = Set(ForgetCommand.helpMessage(columns: 400).matches(of: /--[a-z-]+/).map { String($0.output) })
         let other: Set = ["--model", "--data", "--forget", "--out", "--in-place", "--overwrite", "--method", "--setting",
                           "--seed", "--cache", "--json", "--report", "--markdown", "--help", "--audit", "--oracles",
-                          "--audit-setting"]
+                          "--audit-setting", "--preset"]
         #expect(options.subtracting(other) == Set(parsed.tuningFlags.map(\.flag)).subtracting(other))
         #expect(parsed.tuningFlags.count == 9)
     }
@@ -144,6 +144,13 @@ import Unlearning
                 == QPAudioEraser.Configuration())
         #expect(try #require(try command(["--method", "scrub"]).unlearningMethod() as? SCRUB).configuration
                 == SCRUB.Configuration())
+    }
+
+    @Test func thePresetIsTheBaseTheFlagsChange() throws {
+        let method = try #require(try command(["--preset", "paper", "--epochs", "1"]).unlearningMethod() as? QPAudioEraser)
+        var expected = QPAudioEraser.Configuration.paper
+        expected.epochs = 1
+        #expect(method.configuration == expected)
     }
 
     @Test func sharedFlagsReachEveryMethodThatHasTheSetting() throws {
@@ -168,6 +175,8 @@ import Unlearning
         (["--learning-rate", "0"], "--learning-rate 0.0: must be a finite number above 0"),
         (["--epsilon", "nan"], "--epsilon nan: must be a finite number"),
         (["--without", "mixing", "--without", "mixing"], "--without mixing,mixing: must be free of repeats"),
+        (["--preset", "fast"], "QPAudioEraser setting preset: no preset 'fast' (its presets: paper)"),
+        (["--method", "scrub", "--preset", "paper"], "SCRUB setting preset: no preset 'paper' (this method has none)"),
         (["--setting", "nonsense=1"], "QPAudioEraser has no setting 'nonsense'"),
         (["--setting", "epochs"], "--setting epochs: write NAME=VALUE"),
         (["--setting", "epochs=five"], "QPAudioEraser setting epochs:"),

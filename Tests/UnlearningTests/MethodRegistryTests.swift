@@ -64,4 +64,32 @@ import Training
         #expect(configuration.without == [.entropy] && !configuration.runs(.entropy) && configuration.runs(.mixing))
         #expect(method.settings["without"] == "entropy")
     }
+
+    @Test func thePaperPresetIsTheAuthorsSetting() throws {
+        let paper = QPAudioEraser.Configuration.paper
+        #expect(paper.phase == .pi && paper.weightScale == 1 / 2.0.squareRoot() && paper.lambda == 1)
+        #expect(paper.epochs == 5 && paper.learningRate == 1e-3 && paper.batchSize == 32 && paper.epsilon == 0.5)
+        #expect(!paper.mixesBias && paper.forgetTarget == .uniform && paper.rowEdit == .interference)
+        #expect(paper.embeddingPull == 0 && paper.without.isEmpty)
+        #expect(paper.batchPlan == BatchPlan(retainFraction: 1, balancesForgetExamples: false, examples: .all))
+        #expect(MethodName.qpaudioeraser.presetNames == ["paper"])
+        #expect(MethodName.allCases.filter { !$0.presetNames.isEmpty } == [.qpaudioeraser])
+
+        let tuned = try MethodName.qpaudioeraser.makeMethod(preset: "paper", changes: .object(["lambda": .number(2)]))
+        var expected = paper
+        expected.lambda = 2
+        #expect(try #require(tuned as? QPAudioEraser).configuration == expected)
+    }
+
+    @Test func anUnknownPresetNamesThoseThereAre() {
+        let unknown = #expect(throws: ConfigurationError.self) { try MethodName.qpaudioeraser.makeMethod(preset: "fast") }
+        #expect(unknown?.description == "QPAudioEraser setting preset: no preset 'fast' (its presets: paper)")
+        let none = #expect(throws: ConfigurationError.self) { try MethodName.selectiveSynapticDampening.makeMethod(preset: "paper") }
+        #expect(none?.description == "SSD setting preset: no preset 'paper' (this method has none)")
+    }
+
+    @Test func onlyRetrainingIsOfferedAsExact() {
+        #expect(MethodName.allCases.filter { $0.grade == .exact } == [.retrain])
+        #expect(ErasureGrade.outputsOnly.explanation.contains("not a privacy-grade erasure"))
+    }
 }

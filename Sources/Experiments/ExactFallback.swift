@@ -1,0 +1,75 @@
+import Audit
+import Datasets
+import Foundation
+import Unlearning
+
+/// The exact erasure, offered whenever an approximate one is not shown to be privacy-grade: retraining
+/// without the classes with the original's recipe, with what it costs on this machine.
+///
+/// It is offered after an erasure whose audit did not find it indistinguishable from retraining, and
+/// after one that was not audited and whose method is only ``ErasureGrade/outputsOnly``; never after a
+/// retraining or an erasure the audit passed.
+public struct ExactFallback: Codable, Sendable, Equatable {
+    /// The checkpoint to retrain from (its recipe, data and normalisation).
+    public var model: String
+    /// The request's classes (the retraining also leaves out those the model forgot before).
+    public var classes: [String]
+    /// Why it is offered.
+    public var reason: String
+    /// The retraining's expected wall time, when the models at hand recorded theirs.
+    public var estimatedSeconds: Double?
+    /// Where the estimate comes from.
+    public var basis: String
+
+    /// The fallback for an erasure of `classes` from `original` (read from `model`) by a method of
+    /// `grade`, or `nil` when none is needed.
+    ///
+    /// The cost is the audit's oracles' mean training time when they recorded one (they are exactly
+    /// such retrainings), else the original's training time scaled to the training examples that remain.
+    public static func offer(classes: [String], grade: ErasureGrade, audit: AuditReport?, original: TrainedModel,
+                             model: String, data: PreparedData) -> ExactFallback? {
+        let reason: String
+        switch (grade, audit?.verdict) {
+        case (.exact, _), (_, .indistinguishable?): return nil
+        case let (_, verdict?):
+            reason = "the audit's verdict is \"\(verdict.rawValue)\": the erasure is not privacy-grade"
+        case (.outputsOnly, nil):
+            reason = "the erasure was not audited and its method is \(grade.rawValue)"
+        }
+        if let seconds = audit?.retrainingSeconds {
+            return ExactFallback(model: model, classes: classes, reason: reason, estimatedSeconds: seconds,
+                                 basis: "what the audit's \(audit!.oracleCount) retrained models took on average")
+        }
+        let forgotten = Set((classes + original.forgottenClasses).compactMap { data.classes.firstIndex(of: $0) })
+        let kept = data.train.labels.filter { !forgotten.contains($0) }.count
+        guard let trained = original.trainingSeconds, !data.train.labels.isEmpty else {
+            return ExactFallback(model: model, classes: classes, reason: reason, estimatedSeconds: nil,
+                                 basis: "about as long as training the original, whose time is not recorded")
+        }
+        return ExactFallback(model: model, classes: classes, reason: reason,
+                             estimatedSeconds: trained * Double(kept) / Double(data.train.labels.count),
+                             basis: "the original's training time (\(ProgressReporter.formatDuration(trained))) scaled to "
+                                 + "the \(kept) of \(data.train.labels.count) training examples that remain")
+    }
+
+    /// The command that carries it out.
+    public var command: String {
+        "qpae forget --model \(model) " + classes.map { "--forget \($0) " }.joined() + "--method retrain --out <file>"
+    }
+
+    /// One paragraph for reports: why, how, and what it costs beside the erasure's `erasureSeconds`.
+    public func advice(erasureSeconds: Double?) -> String {
+        var text = "Exact fallback (\(reason)): retrain without \(classes.joined(separator: ", ")) with the original's "
+            + "recipe, `\(command)`"
+        if let estimatedSeconds {
+            text += ", about \(ProgressReporter.formatDuration(estimatedSeconds)) on this machine (\(basis))"
+            if let erasureSeconds, estimatedSeconds > 0 {
+                text += String(format: "; this erasure took %@, %.0f%% of that",
+                               ProgressReporter.formatDuration(erasureSeconds), 100 * erasureSeconds / estimatedSeconds)
+            }
+        } else {
+            text += " (\(basis))"
+        }
+        return text + "."
+    }
+}
