@@ -103,6 +103,10 @@ public struct QPAudioEraser: UnlearningMethod {
         /// embedding of the retained class it sounds most like (squared distance per dimension). Default
         /// 0 (off; not in the paper).
         public var embeddingPull: Float = 0
+        /// Phase 3 leaves the forgotten classes' logits out of the forget examples' loss, so the forgotten
+        /// rows learn only from retained examples, as in a retraining, instead of being pushed away from
+        /// the forgotten voice itself. Default `false` (the paper).
+        public var shieldsForgottenRows = false
 
         public init() {}
 
@@ -128,6 +132,7 @@ public struct QPAudioEraser: UnlearningMethod {
             c.without = []
             c.rowEdit = .interference
             c.embeddingPull = 0
+            c.shieldsForgottenRows = false
             return c
         }
 
@@ -143,6 +148,11 @@ public struct QPAudioEraser: UnlearningMethod {
             try Check.count("batchSize", batchSize, atLeast: 1)
             try Check.within("epsilon", epsilon, 0 ... 1)
             try Check.nonNegative("embeddingPull", embeddingPull)
+            if shieldsForgottenRows {
+                try Check.that(forgetTarget != .uniform && runs(.superposition), "shieldsForgottenRows", "true",
+                               allowed: "used with superposition labels that give the forgotten classes nothing "
+                                   + "(forgetTarget retained-uniform or retained-renormalised)")
+            }
             try ConfigurationError.within(prefix: "batchPlan") { try batchPlan.validate() }
             try Check.that(Set(without).count == without.count, "without",
                            without.map(\.rawValue).joined(separator: ","), allowed: "free of repeats")
@@ -185,10 +195,13 @@ public struct QPAudioEraser: UnlearningMethod {
             try fineTune(model, task: task, phase: Phase.fineTune.title, epochs: c.epochs, batchSize: c.batchSize,
                          optimizer: Adam(learningRate: c.learningRate), plan: c.batchPlan, run: &run,
                          observer: observer, embeddingLoss: pull) { logits, batch in
-                var rows = [Float](), mask = [Float]()
+                var rows = [Float](), mask = [Float](), shield = [Float]()
                 rows.reserveCapacity(batch.count * k)
                 for index in batch {
                     let label = task.labels[index]
+                    if c.shieldsForgottenRows {
+                        shield += (0 ..< k).map { forget.contains(label) && forget.contains($0) ? -1e4 : 0 }
+                    }
                     if targets != nil, let own = references?.targets[index], c.forgetTarget == .retainedRenormalised {
                         rows += own
                     } else if let targets, forget.contains(label) {
@@ -198,7 +211,9 @@ public struct QPAudioEraser: UnlearningMethod {
                     }
                     mask.append(forget.contains(label) ? 1 : 0)
                 }
-                return Self.uncertaintyLoss(logits: logits, targets: Tensor(shape: [batch.count, k], scalars: rows),
+                let shielded = shield.isEmpty ? logits
+                    : logits + withoutGradients { Tensor(shape: [batch.count, k], scalars: shield) }
+                return Self.uncertaintyLoss(logits: shielded, targets: Tensor(shape: [batch.count, k], scalars: rows),
                                             forgetMask: mask, lambda: lambda)
             }
         }

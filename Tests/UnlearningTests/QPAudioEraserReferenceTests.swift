@@ -76,4 +76,30 @@ import Training
         let without = try distance(pull: 0), with = try distance(pull: 5)
         #expect(with < 0.8 * without, "mean squared distance \(with) with the pull, \(without) without")
     }
+
+    @Test func shieldedForgottenRowsLearnNothingFromTheForgottenVoice() throws {
+        func forgottenRowChanges(shielded: Bool) throws -> (row: Bool, others: Bool) {
+            let speakers = try ToySpeakers(examplesPerClass: 8)
+            let head = speakers.model.head, width = head.inputCount
+            let weights = head.weight.value.scalars, biases = head.bias!.value.scalars
+            var configuration = QPAudioEraser.Configuration()
+            configuration.without = [.interference, .mixing]
+            configuration.batchPlan.examples = .forget                         // only the forgotten voice is seen
+            configuration.epochs = 2
+            configuration.forgetTarget = .retainedUniform
+            configuration.shieldsForgottenRows = shielded
+            _ = try QPAudioEraser(configuration: configuration).unlearn(speakers.model, task: try speakers.task(forget: [1]))
+            let after = head.weight.value.scalars
+            return (after[width ..< 2 * width] != weights[width ..< 2 * width] || head.bias!.value.scalars[1] != biases[1],
+                    after[0 ..< width] != weights[0 ..< width])
+        }
+        let shielded = try forgottenRowChanges(shielded: true), open = try forgottenRowChanges(shielded: false)
+        #expect(!shielded.row && shielded.others)
+        #expect(open.row && open.others)
+
+        var uniform = QPAudioEraser.Configuration()
+        uniform.shieldsForgottenRows = true
+        let error = #expect(throws: ConfigurationError.self) { try uniform.validate() }
+        #expect(error?.field == "shieldsForgottenRows")
+    }
 }
