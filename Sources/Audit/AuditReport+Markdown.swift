@@ -7,7 +7,8 @@ extension AuditReport {
         let failed = failures.count, judged = rows.filter { $0.passed != nil }.count
         let subjects = forgetClasses.joined(separator: ", ")
         let weak = powerless.isEmpty ? "" : " \(powerless.count) test\(powerless.count == 1 ? "" : "s") had no power here "
-            + "(the original lies inside the band): " + powerless.map(\.test).joined(separator: "; ") + "."
+            + "(the band holds the original's value, or every value the test can take): "
+            + powerless.map(\.test).joined(separator: "; ") + "."
         switch verdict {
         case .indistinguishable:
             return "Audit of \(subjects): \(verdict.rawValue) — all \(judged) tests inside the band of \(oracleCount) "
@@ -49,8 +50,8 @@ extension AuditReport {
         if !notes.isEmpty { page += "\n" + notes.joined(separator: "\n") + "\n" }
         page += "\nPercentages unless a unit is named. Band: the oracles' mean ± \(configuration.bandDeviations) "
             + "standard deviations, widened to their min–max plus the test's margin; \"≤\" marks tests that fail "
-            + "only above it; \"no power\": the original lies inside the band, so the test cannot tell forgetting "
-            + "apart on this data and is not judged.\n"
+            + "only above it; \"no power\": the band holds the original's value (or every value the test can "
+            + "take), so the test cannot tell forgetting apart on this data and is not judged.\n"
         if !seconds.isEmpty {
             page += "\nMeasurement time (0 when read from the cache): " + seconds.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }.joined(separator: ", ") + ".\n"

@@ -15,7 +15,9 @@ import Tensors
 /// A test of what the model knows whose band holds the original model's value has **no power** on this
 /// data: it would pass a model that forgot nothing (on a small speaker set every embedding identifies
 /// the speaker, the oracles' too). It is reported, not judged. Tests that look for a trace the erasure
-/// itself leaves (the forgotten row's statistics, the neighbour distribution) keep their power either way.
+/// itself leaves (the forgotten row's statistics, the neighbour distribution) keep their power unless
+/// the band holds every value the test can take (retrained models that disagree among themselves as
+/// much as the attack can measure), when no model could fail it.
 ///
 /// **Verdict**: `indistinguishable from retraining` when every test passes; `outputs only` when every
 /// test on the outputs passes (forget accuracy, leakage, the distribution tests) but one that looks
@@ -159,7 +161,8 @@ public struct AuditReport: Codable, Sendable, Equatable {
 extension AuditReport.Row {
     /// A row whose band comes from the oracles' values; `margin` `nil` reports without judging.
     /// `tracesErasure`: the test looks for a trace of the erasure itself, so it keeps its power when the
-    /// original lies inside the band.
+    /// original lies inside the band. A band that holds every value the test can take (0–100 for a
+    /// percentage, 0–1 for a KS statistic) leaves it no power either way.
     static func judged(test: String, level: AuditReport.Level, unit: String, original: Double?, unlearned: Double?,
                        oracles: [Double?], margin: Double?, deviations: Double, upperOnly: Bool,
                        tracesErasure: Bool = false) -> Self {
@@ -173,7 +176,10 @@ extension AuditReport.Row {
                                     upper: Swift.max(mean + deviations * deviation, values.max()! + margin),
                                     upperOnly: upperOnly)
         row.band = band
-        if !tracesErasure, let original, band.contains(original) {
+        // A band that holds every value the test can take cannot fail, whatever the test looks for.
+        let possible: ClosedRange<Double>? = unit == "%" ? 0 ... 100 : unit == "D" ? 0 ... 1 : nil
+        let coversAll = possible.map { band.upper >= $0.upperBound && (band.upperOnly || band.lower <= $0.lowerBound) } ?? false
+        if coversAll || (!tracesErasure && original.map(band.contains) == true) {
             row.powerless = true
         } else {
             row.passed = unlearned.map(band.contains)

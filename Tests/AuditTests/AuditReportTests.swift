@@ -46,6 +46,18 @@ private let oracles = [measurement(probeRecall: 78, rowNormZ: -0.5), measurement
         let one = AuditReport.Row.judged(test: "t", level: .inside, unit: "%", original: nil, unlearned: 3,
                                          oracles: [3, nil], margin: 5, deviations: 2, upperOnly: false)
         #expect(one.band == nil && one.passed == nil)                                      // no band from one value
+        // A band over every possible value cannot fail: no power, even for a test that traces the erasure.
+        let everything = AuditReport.Row.judged(test: "t", level: .outputs, unit: "%", original: 88, unlearned: 99,
+                                                oracles: [57, 98, 90], margin: 5, deviations: 2, upperOnly: true,
+                                                tracesErasure: true)
+        #expect(everything.band!.upper >= 100 && everything.powerless && everything.passed == nil)
+        let statistic = AuditReport.Row.judged(test: "t", level: .outputs, unit: "D", original: 1, unlearned: 0.9,
+                                               oracles: [0.2, 0.9, 0.95], margin: 0.05, deviations: 2, upperOnly: true)
+        #expect(statistic.powerless && statistic.passed == nil)
+        let traced = AuditReport.Row.judged(test: "t", level: .outputs, unit: "%", original: 88, unlearned: 99,
+                                            oracles: [60, 62, 65], margin: 5, deviations: 2, upperOnly: true,
+                                            tracesErasure: true)
+        #expect(!traced.powerless && traced.passed == false)                 // 70 at most: the original's 88 does not matter
     }
 
     @Test func aModelLikeTheOraclesIsIndistinguishable() throws {
