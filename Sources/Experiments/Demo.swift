@@ -73,7 +73,7 @@ public struct Demo {
         try report.write(markdown: markdown)
         log("Reports: \(json.path), \(markdown.path)\n")
 
-        var model = outcome.trained
+        var model = outcome.trained, modelFile = checkpoint
         var requests: [EvaluationReport] = []
         for (number, speaker) in data.classes.prefix(2).enumerated() {
             let stepStart = Date()
@@ -83,18 +83,26 @@ public struct Demo {
             let forgot = try forgetClasses([number], in: model, data: data, method: QPAudioEraser(configuration: unlearning),
                                            seed: seed, observer: printer?.observer ?? .silent)
             printer?.finish()
+            let grade = QPAudioEraser.methodName.grade
+            let fallback = ExactFallback.offer(classes: [speaker], grade: grade, audit: nil, original: model,
+                                               model: modelFile.path, data: data)
             model = forgot.model
             let file = output.appendingPathComponent("speakers-cnn-request\(number + 1).safetensors")
+            modelFile = file
             try model.save(to: file)
             let report = EvaluationReport(
                 command: "demo forget", configuration: ["forget": speaker, "request": String(number + 1)], seed: seed,
                 dataset: DatasetSummary(data), model: ModelSummary(model, path: file.path), before: forgot.before,
-                unlearning: UnlearningSummary(forgot, output: file.path), evaluation: forgot.after,
+                unlearning: UnlearningSummary(forgot, output: file.path, grade: grade, fallback: fallback),
+                evaluation: forgot.after,
                 timings: ["unlearning": forgot.run.seconds, "total": Date().timeIntervalSince(stepStart)])
             log(ForgetEvaluation.table(before: forgot.before.forget, after: forgot.after.forget!, unlearning: forgot.run).rendered)
             for earlier in forgot.after.forget!.earlierForgotten {
                 log("   re-test of \(earlier.name), forgotten in request 1: accuracy \(MarkdownTable.percent(earlier.accuracy))%")
             }
+            log("   grade: \(grade.explanation)" + (fallback?.estimatedSeconds.map {
+                "; the exact erasure, retraining without \(speaker), would take about \(ProgressReporter.formatDuration($0)) here"
+            } ?? ""))
             try report.write(json: output.appendingPathComponent("request\(number + 1).json"))
             try report.write(markdown: output.appendingPathComponent("request\(number + 1).md"))
             log("   saved \(file.path) and request\(number + 1).json/.md; training took \(String(format: "%.1f", outcome.seconds)) s, "

@@ -150,6 +150,12 @@ private let tinyConfiguration = TrainingConfiguration(epochs: 3, batchSize: 8, l
         #expect(result.requests[1].model.forgottenClasses == Array(classes.prefix(2)))
         #expect(result.requests[1].evaluation.forget?.earlierForgotten.map(\.name) == [classes[0]])
         #expect(lines.contains { $0.contains("re-test of \(classes[0])") })
+        // Each request says what its erasure is worth and offers the exact one, which would start from the
+        // model the request started from.
+        #expect(result.requests.allSatisfy { $0.unlearning?.grade == .outputsOnly })
+        #expect(result.requests.map { $0.unlearning?.fallback?.model } == [result.checkpoint.path,
+                                                                         demo.output.appendingPathComponent("speakers-cnn-request1.safetensors").path])
+        #expect(lines.filter { $0.hasPrefix("   grade: outputs only") }.count == 2)
         let second = demo.output.appendingPathComponent("request2.json")
         #expect(try EvaluationReport(contentsOf: second) == result.requests[1])
     }
