@@ -178,7 +178,7 @@ extension AuditReport.Row {
         row.band = band
         // A band that holds every value the test can take cannot fail, whatever the test looks for.
         let possible: ClosedRange<Double>? = unit == "%" ? 0 ... 100 : unit == "D" ? 0 ... 1 : nil
-        let coversAll = possible.map { band.upper >= $0.upperBound && (band.upperOnly || band.lower <= $0.lowerBound) } ?? false
+        let coversAll = possible.map { band.contains($0.lowerBound) && band.contains($0.upperBound) } ?? false
         if coversAll || (!tracesErasure && original.map(band.contains) == true) {
             row.powerless = true
         } else {

@@ -75,6 +75,7 @@ public struct Demo {
 
         var model = outcome.trained, modelFile = checkpoint
         var requests: [EvaluationReport] = []
+        let grade = QPAudioEraser.methodName.grade
         for (number, speaker) in data.classes.prefix(2).enumerated() {
             let stepStart = Date()
             log("\(4 + number). Request \(number + 1): forget speaker \(speaker)"
@@ -83,7 +84,6 @@ public struct Demo {
             let forgot = try forgetClasses([number], in: model, data: data, method: QPAudioEraser(configuration: unlearning),
                                            seed: seed, observer: printer?.observer ?? .silent)
             printer?.finish()
-            let grade = QPAudioEraser.methodName.grade
             let fallback = ExactFallback.offer(classes: [speaker], grade: grade, audit: nil, original: model,
                                                model: modelFile.path, data: data)
             model = forgot.model

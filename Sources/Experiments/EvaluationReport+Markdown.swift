@@ -30,7 +30,7 @@ extension EvaluationReport {
             let run = unlearning.run
             text += "## What \(run.method) did\n\n" + run.phaseTable.rendered + "\n"
             text += "Settings" + (unlearning.preset.map { " (preset \($0))" } ?? "") + ": "
-                + run.settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ") + ".\n\n"
+                + run.settingsLine + ".\n\n"
             if let grade = unlearning.grade { text += "Grade: \(grade.explanation).\n\n" }
         }
         if let audit {

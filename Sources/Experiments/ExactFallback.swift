@@ -36,9 +36,9 @@ public struct ExactFallback: Codable, Sendable, Equatable {
         case (.outputsOnly, nil):
             reason = "the erasure was not audited and its method is \(grade.rawValue)"
         }
-        if let seconds = audit?.retrainingSeconds {
+        if let audit, let seconds = audit.retrainingSeconds {
             return ExactFallback(model: model, classes: classes, reason: reason, estimatedSeconds: seconds,
-                                 basis: "what the audit's \(audit!.oracleCount) retrained models took on average")
+                                 basis: "what the audit's \(audit.oracleCount) retrained models took on average")
         }
         let forgotten = Set((classes + original.forgottenClasses).compactMap { data.classes.firstIndex(of: $0) })
         let kept = data.train.labels.filter { !forgotten.contains($0) }.count

@@ -111,6 +111,14 @@ public struct UnlearningRun: Codable, Sendable, Equatable {
         self.examplesSeen = examplesSeen
     }
 
+    /// The settings as one line for people, by name: `batchSize 32, epochs 5, …`.
+    public var settingsLine: String { Self.settingsLine(settings) }
+
+    /// `settings` as ``settingsLine`` prints them.
+    public static func settingsLine(_ settings: [String: String]) -> String {
+        settings.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    }
+
     /// Wall time of all phases.
     public var seconds: Double { phases.reduce(0) { $0 + $1.seconds } }
 

@@ -175,8 +175,7 @@ struct ForgetCommand: ParsableCommand {
         let data = try PreparedData(try recordedDataRequest(for: trained, data: data, cache: cache))
         let method = try unlearningMethod()
         ProgressReporter.writeToStandardError("\(method.name)" + (preset.map { ", preset \($0)" } ?? "") + " ("
-            + "\(self.method.grade.rawValue)): " + method.settings.sorted { $0.key < $1.key }
-            .map { "\($0.key) \($0.value)" }.joined(separator: ", ") + "\n")
+            + "\(self.method.grade.rawValue)): " + UnlearningRun.settingsLine(method.settings) + "\n")
         let printer = TrainingProgressPrinter()
         var outcome = try forgetClasses(try data.classIndices(named: forget), in: trained, data: data, method: method,
                                         seed: seed, observer: printer.observer)
