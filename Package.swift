@@ -23,6 +23,10 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
     ],
     targets: [
         .systemLibrary(
@@ -88,9 +92,17 @@ let package = Package(
             dependencies: ["Audit", "Unlearning", "Training", "Evaluation", "Models", "Datasets", "NeuralNetworks", "AudioFeatures", "Tensors"],
             swiftSettings: vectorizedKernels
         ),
+        .target(
+            name: "Service",
+            dependencies: ["Experiments", "Audit", "Unlearning", "Training", "Datasets",
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HTTPTypes", package: "swift-http-types"),
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Crypto", package: "swift-crypto")],
+        ),
         .executableTarget(
             name: "qpae",
-            dependencies: ["Experiments", "Audit", "Unlearning", "Training", "Models", "Datasets",
+            dependencies: ["Service", "Experiments", "Audit", "Unlearning", "Training", "Models", "Datasets",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(
@@ -136,7 +148,16 @@ let package = Package(
         .testTarget(
             name: "ExperimentsTests",
             dependencies: ["Experiments", "qpae", "Audit", "Unlearning", "Training", "Evaluation", "Datasets", "Models", "Tensors",
+                           "TestSupport",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
+        .testTarget(
+            name: "ServiceTests",
+            dependencies: ["Service", "Experiments", "Audit", "Training", "Datasets", "TestSupport",
+                           .product(name: "GRDB", package: "GRDB.swift"),
+                           .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "HummingbirdTesting", package: "hummingbird"),
+                           .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "NeuralNetworksTests",

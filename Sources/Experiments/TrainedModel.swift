@@ -164,6 +164,20 @@ public struct TrainedModel {
         }
     }
 
+    /// The data this model was trained on, as its checkpoint records it (folder, layout, class kind,
+    /// split, feature settings), with `path` replacing the folder; `nil` when it records no folder and
+    /// none is given.
+    public func recordedDataRequest(path: URL? = nil, featureCache: URL?, showsProgress: Bool = true) -> DataRequest? {
+        let recorded = metadata.additional
+        guard let path = path ?? recorded[Key.datasetPath].map({ URL(fileURLWithPath: $0) }) else { return nil }
+        return DataRequest(
+            path: path,
+            layout: recorded[Key.datasetLayout].flatMap(DatasetLayout.init(rawValue:)),
+            classKind: recorded[Key.classKind].flatMap(ClassKind.init(rawValue:)),
+            split: recorded[Key.split].flatMap(SplitMethod.init),
+            settings: settings ?? .vggish, featureCache: featureCache, showsProgress: showsProgress)
+    }
+
     /// Checks that `data` has this model's classes (same names, same order) and feature settings.
     ///
     /// - Throws: ``ExperimentError/classMismatch(checkpoint:checkpointClasses:dataClasses:)`` or

@@ -74,14 +74,8 @@ struct EvaluateCommand: ParsableCommand {
 
 /// The data as recorded in `trained`'s checkpoint, with `data` (a `--data` flag) replacing the folder.
 func recordedDataRequest(for trained: TrainedModel, data: String?, cache: CacheOption) throws -> DataRequest {
-    let recorded = trained.metadata.additional
-    guard let path = data ?? recorded[TrainedModel.Key.datasetPath] else {
+    guard let request = trained.recordedDataRequest(path: data.map { URL(fileURLWithPath: $0) }, featureCache: cache.url) else {
         throw ValidationError("\(trained.fileDescription) does not record its dataset: pass --data")
     }
-    return DataRequest(
-        path: URL(fileURLWithPath: path),
-        layout: recorded[TrainedModel.Key.datasetLayout].flatMap(DatasetLayout.init(rawValue:)),
-        classKind: recorded[TrainedModel.Key.classKind].flatMap(ClassKind.init(rawValue:)),
-        split: recorded[TrainedModel.Key.split].flatMap(SplitMethod.init),
-        settings: trained.settings ?? .vggish, featureCache: cache.url, showsProgress: true)
+    return request
 }

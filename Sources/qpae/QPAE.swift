@@ -1,8 +1,9 @@
 import ArgumentParser
 import Experiments
+import Service
 
 @main
-struct QPAE: ParsableCommand {
+struct QPAE: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "qpae",
         abstract: "QPAudioEraser: make a trained voice model forget a speaker or an accent.",
@@ -19,6 +20,6 @@ struct QPAE: ParsableCommand {
         """,
         version: QPAudioEraserVersion.current,
         subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, ForgetCommand.self, AuditCommand.self, MethodsCommand.self,
-                      ExperimentCommand.self]
+                      ExperimentCommand.self, ServeCommand.self, LedgerCommand.self, CertificateCommand.self]
     )
 }

@@ -2,6 +2,7 @@ import Audit
 import Datasets
 import Experiments
 import Foundation
+import TestSupport
 import Testing
 import Training
 import Unlearning

@@ -2,6 +2,7 @@ import ArgumentParser
 import Datasets
 import Experiments
 import Foundation
+import TestSupport
 import Testing
 @testable import qpae
 

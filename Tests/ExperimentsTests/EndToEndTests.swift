@@ -2,6 +2,7 @@ import Datasets
 import Evaluation
 import Experiments
 import Foundation
+import TestSupport
 import Testing
 import Training
 

@@ -7,6 +7,7 @@ import Tensors
 #if canImport(FoundationXML)
 import FoundationXML
 #endif
+import TestSupport
 import Testing
 import Training
 import Unlearning

@@ -77,8 +77,40 @@ extension SafeTensors {
 /// Replacing a file's contents all at once: write a temporary file in the same directory (so the
 /// rename stays on one file system), `fsync` it, `rename(2)` it over the destination (atomic on POSIX),
 /// then `fsync` the directory so the rename itself survives a crash.
-enum AtomicFile {
-    static func replaceContents(of url: URL, with data: Data) throws {
+///
+/// Every file that matters (checkpoints, reports, ledgers, keys) is written through here, so that a
+/// reader or a crash sees the old file or the complete new one, never part of one.
+public enum AtomicFile {
+    /// Replaces `url`'s contents with `data` (creating the file when absent); the directory must exist.
+    ///
+    /// - Throws: ``CheckpointError`` `.writeFailed` naming the file; no temporary file is left behind.
+    public static func replaceContents(of url: URL, with data: Data, permissions: mode_t = 0o644) throws {
+        try publish(data, at: url, permissions: permissions) { temporary, destination in
+            rename(temporary, destination) == 0
+        }
+    }
+
+    /// Creates `url` holding `data` only if no file is there yet: the complete file appears at once
+    /// (`link(2)` of a flushed temporary file), and of two processes racing to create it exactly one wins.
+    ///
+    /// - Returns: whether this call created the file (`false`: one was already there, left untouched).
+    /// - Throws: ``CheckpointError`` `.writeFailed` naming the file for anything but an existing file.
+    @discardableResult
+    public static func createExclusively(_ url: URL, with data: Data, permissions: mode_t = 0o644) throws -> Bool {
+        var created = true
+        try publish(data, at: url, permissions: permissions) { temporary, destination in
+            if link(temporary, destination) == 0 { return true }
+            guard errno == EEXIST else { return false }
+            created = false
+            return true
+        }
+        return created
+    }
+
+    /// Writes `data` to a flushed temporary file beside `url`, lets `place` move it into position
+    /// (returning `false` with `errno` set on failure), removes the temporary file and flushes the directory.
+    private static func publish(_ data: Data, at url: URL, permissions: mode_t,
+                                place: (_ temporary: String, _ destination: String) -> Bool) throws {
         let destination = url.path
         let directory = url.deletingLastPathComponent().path
         func failure(_ reason: String) -> CheckpointError {
@@ -90,10 +122,9 @@ enum AtomicFile {
             return failure("\(action): \(String(cString: strerror(code)))")
         }
         let temporary = directory + "/." + url.lastPathComponent + ".tmp-" + UUID().uuidString
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, permissions)
         guard descriptor >= 0 else { throw systemError("cannot create a temporary file in \(directory)") }
-        var renamed = false
-        defer { if !renamed { unlink(temporary) } }
+        defer { unlink(temporary) }            // after a rename there is nothing left to remove
         do {
             defer { close(descriptor) }
             try data.withUnsafeBytes { bytes in
@@ -108,8 +139,7 @@ enum AtomicFile {
             }
             guard fsync(descriptor) == 0 else { throw systemError("flushing \(temporary) to disk failed") }
         }
-        guard rename(temporary, destination) == 0 else { throw systemError("cannot replace \(destination)") }
-        renamed = true
+        guard place(temporary, destination) else { throw systemError("cannot write \(destination)") }
         let directoryDescriptor = open(directory, O_RDONLY | O_CLOEXEC)
         if directoryDescriptor >= 0 {          // best effort: some file systems refuse to sync a directory
             _ = fsync(directoryDescriptor)

@@ -2,21 +2,22 @@ import Datasets
 import Foundation
 
 /// A tiny espeak-ng corpus made once per test process: 3 speakers × digits 0–3 × 3 takes (36 clips, 16 kHz)
-/// and 2 accents × 2 speakers, in a temporary folder, with its own feature cache.
-enum TinyCorpus {
-    static let settings = SyntheticCorpus.Settings(speakerCount: 3, takes: 3, digits: [0, 1, 2, 3],
+/// and 2 accents × 2 speakers, in a temporary folder, with its own feature cache. For tests that need
+/// real audio end to end (experiments, the service).
+public enum TinyCorpus {
+    public static let settings = SyntheticCorpus.Settings(speakerCount: 3, takes: 3, digits: [0, 1, 2, 3],
                                                    accentCodes: ["es", "de"], speakersPerAccent: 2,
                                                    sentencesPerSpeaker: 1)
 
-    static let root: URL = {
+    public static let root: URL = {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-experiments-\(ProcessInfo.processInfo.processIdentifier)")
         return try! SyntheticCorpus.ensure(at: folder.appendingPathComponent("corpus"), seed: 3, settings: settings)
     }()
 
-    static var speakers: URL { root.appendingPathComponent(SyntheticCorpus.speakersFolderName) }
-    static var featureCache: URL { root.deletingLastPathComponent().appendingPathComponent("features") }
+    public static var speakers: URL { root.appendingPathComponent(SyntheticCorpus.speakersFolderName) }
+    public static var featureCache: URL { root.deletingLastPathComponent().appendingPathComponent("features") }
 
-    static func temporaryFile(_ name: String) -> URL {
+    public static func temporaryFile(_ name: String) -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-experiments-\(UUID().uuidString)")
         try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         return folder.appendingPathComponent(name)

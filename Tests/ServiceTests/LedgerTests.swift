@@ -1,0 +1,123 @@
+import Crypto
+import Foundation
+import GRDB
+import Testing
+@testable import Service
+
+/// The ledger's chain and signatures, and the certificates cut from it: every kind of tampering named
+/// at the entry where it happened, checked on a real database file.
+@Suite struct LedgerTests {
+    static func record(_ number: Int) -> LedgerRecord {
+        LedgerRecord(request: "request-\(number)", reference: "ticket \(number)", subjects: ["sha256:" + String(repeating: "a", count: 64)],
+                     model: "fsdd-cnn", before: ModelVersionReference(version: number, sha256: String(repeating: "1", count: 64)),
+                     after: ModelVersionReference(version: number + 1, sha256: String(repeating: "2", count: 64)),
+                     method: "qpaudioeraser", preset: nil, grade: "outputs only", configuration: ["epochs": "2"], seed: 7,
+                     metrics: ["after.FA": 0, "after.RA": 97.25], audit: AuditEvidence(verdict: "outputs only", oracles: 3, failedTests: ["probe recall"]),
+                     codeVersion: "test", time: "2026-11-30T12:00:00Z")
+    }
+
+    /// A data folder with `count` ledger entries appended through the database's own path.
+    static func folder(entries count: Int) throws -> (folder: URL, database: ServiceDatabase, identity: SigningIdentity) {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-ledger-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let identity = try SigningIdentity.loadOrCreate(in: folder)
+        let database = try ServiceDatabase(folder: folder)
+        for number in 1 ... max(count, 1) where count > 0 {
+            _ = try database.pool.write { db in try ServiceDatabase.appendToLedger(record(number), identity: identity, in: db) }
+        }
+        return (folder, database, identity)
+    }
+
+    /// Changes the stored ledger behind the service's back (the append-only triggers dropped first, as
+    /// anyone with the file can).
+    static func tamper(_ database: ServiceDatabase, _ sql: String) throws {
+        try database.pool.write { db in
+            try db.execute(sql: "DROP TRIGGER ledgerIsAppendOnlyUpdate; DROP TRIGGER ledgerIsAppendOnlyDelete")
+            try db.execute(sql: sql)
+        }
+    }
+
+    @Test func anIntactChainVerifiesAndTheDatabaseRefusesEdits() throws {
+        let (_, database, identity) = try Self.folder(entries: 4)
+        let verification = try database.verifyLedger(with: identity.publicKey)
+        #expect(verification.isValid && verification.verifiedCount == 4)
+        let entries = try database.ledgerEntries()
+        #expect(try entries.map { try $0.entry.previousHash } == [LedgerEntry.genesisHash] + entries.dropLast().map(\.hash))
+        #expect(throws: DatabaseError.self) { try database.pool.write { db in try db.execute(sql: "DELETE FROM ledger WHERE sequence = 2") } }
+        #expect(throws: DatabaseError.self) { try database.pool.write { db in try db.execute(sql: "UPDATE ledger SET text = 'x'") } }
+        let other = Curve25519.Signing.PrivateKey().publicKey
+        #expect(try database.verifyLedger(with: other).firstProblem?.sequence == 1)
+    }
+
+    @Test func anEditedEntryIsNamed() throws {
+        let (_, database, identity) = try Self.folder(entries: 4)
+        try Self.tamper(database, "UPDATE ledger SET text = replace(text, '97.25', '99.25') WHERE sequence = 3")
+        let verification = try database.verifyLedger(with: identity.publicKey)
+        #expect(verification.verifiedCount == 2 && verification.firstProblem?.sequence == 3)
+        #expect(verification.firstProblem?.problem.contains("edited") == true)
+    }
+
+    @Test func anEditRehashedWithoutTheKeyFailsItsSignature() throws {
+        let (_, database, identity) = try Self.folder(entries: 3)
+        let second = try database.ledgerEntry(2)
+        let text = second.text.replacingOccurrences(of: "ticket 2", with: "ticket 9")
+        try Self.tamper(database, "UPDATE ledger SET text = '\(text)', hash = '\(sha256Hex(text))' WHERE sequence = 2")
+        let verification = try database.verifyLedger(with: identity.publicKey)
+        #expect(verification.firstProblem?.sequence == 2)
+        #expect(verification.firstProblem?.problem.contains("signature") == true)
+    }
+
+    @Test func aDeletedEntryIsNamed() throws {
+        let (_, database, identity) = try Self.folder(entries: 4)
+        try Self.tamper(database, "DELETE FROM ledger WHERE sequence = 2")
+        let verification = try database.verifyLedger(with: identity.publicKey)
+        #expect(verification.verifiedCount == 1 && verification.firstProblem?.sequence == 2)
+        #expect(verification.firstProblem?.problem.contains("deleted") == true)
+    }
+
+    @Test func reorderedEntriesAreNamed() throws {
+        let (_, database, identity) = try Self.folder(entries: 4)
+        // Swap entries 2 and 3 wholesale (each keeps its own valid hash and signature).
+        try Self.tamper(database, """
+            UPDATE ledger SET sequence = -2 WHERE sequence = 2;
+            UPDATE ledger SET sequence = 2 WHERE sequence = 3;
+            UPDATE ledger SET sequence = 3 WHERE sequence = -2;
+            """)
+        let verification = try database.verifyLedger(with: identity.publicKey)
+        #expect(verification.verifiedCount == 1 && verification.firstProblem?.sequence == 2)
+        #expect(verification.firstProblem?.problem.contains("moved") == true)
+    }
+
+    @Test func aCertificateVerifiesOfflineAndNoByteOfItCanChange() throws {
+        let (folder, database, identity) = try Self.folder(entries: 2)
+        let certificate = try ErasureCertificate(entry: try database.ledgerEntry(2), publicKey: identity.publicKeyText)
+        let contents = try certificate.fileContents()
+        // What an auditor has: the file and the public key's text.
+        let publicKeyText = try String(contentsOf: folder.appendingPathComponent("signing-key.pub"), encoding: .utf8)
+        let key = try #require(SigningIdentity.publicKey(fromText: publicKeyText))
+        let verified = try ErasureCertificate.verify(contents, file: "c.json", publicKey: key)
+        #expect(verified.record == Self.record(2) && verified.entry.sequence == 2)
+
+        // Every single-byte change anywhere in the file is rejected.
+        var rejected = 0
+        for offset in stride(from: 0, to: contents.count, by: max(contents.count / 300, 1)) {
+            var changed = contents
+            changed[offset] = changed[offset] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+            #expect(throws: ServiceError.self) { try ErasureCertificate.verify(changed, file: "c.json", publicKey: key) }
+            rejected += 1
+        }
+        #expect(rejected >= 300)
+        let other = Curve25519.Signing.PrivateKey().publicKey
+        #expect(throws: ServiceError.self) { try ErasureCertificate.verify(contents, file: "c.json", publicKey: other) }
+    }
+
+    @Test func theSigningKeyIsTheOwnersAloneAndKeptAcrossStarts() throws {
+        let (folder, _, identity) = try Self.folder(entries: 0)
+        let file = folder.appendingPathComponent("signing-key")
+        let mode = try #require(try FileManager.default.attributesOfItem(atPath: file.path)[.posixPermissions] as? Int)
+        #expect(mode & 0o777 == 0o600)
+        #expect(try SigningIdentity.loadOrCreate(in: folder).publicKeyText == identity.publicKeyText)
+        chmod(file.path, 0o644)
+        #expect(throws: ServiceError.self) { try SigningIdentity.loadOrCreate(in: folder) }
+    }
+}
