@@ -24,6 +24,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", exact: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", exact: "2.1.1"),
         .package(url: "https://github.com/apple/swift-http-types", exact: "1.8.0"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
         .package(url: "https://github.com/apple/swift-crypto", exact: "4.5.2"),
@@ -94,8 +95,9 @@ let package = Package(
         ),
         .target(
             name: "Service",
-            dependencies: ["Experiments", "Audit", "Unlearning", "Training", "Datasets",
+            dependencies: ["Experiments", "Audit", "Evaluation", "Unlearning", "Training", "Datasets",
                            .product(name: "Hummingbird", package: "hummingbird"),
+                           .product(name: "Mustache", package: "swift-mustache"),
                            .product(name: "HTTPTypes", package: "swift-http-types"),
                            .product(name: "GRDB", package: "GRDB.swift"),
                            .product(name: "Crypto", package: "swift-crypto")],

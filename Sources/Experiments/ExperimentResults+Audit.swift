@@ -45,18 +45,14 @@ extension ExperimentResults {
     var relearningChart: String? {
         guard let first = sets.first, let seed = scenario.seeds.first else { return nil }
         let audited = runs.filter { $0.set == first.number && $0.seed == seed && $0.audit != nil }
-        guard let reference = audited.first?.audit else { return nil }
-        let shots = reference.configuration.relearnShots[reference.configuration.relearnShots.count / 2]
-        func curve(_ curves: [RelearningCurve]?) -> RelearningCurve? {
-            curves?.first { $0.mode == .wholeModel && $0.shots == shots }
+        guard let reference = audited.first?.audit, let original = reference.wholeModelCurve("original", shots: reference.chartedShots) else {
+            return nil
         }
-        guard let steps = curve(reference.relearning["original"])?.steps else { return nil }
-        let oracles = (1 ... reference.oracleCount).compactMap { curve(reference.relearning["oracle \($0)"]) }
-        let oracleMean = steps.indices.map { i in oracles.isEmpty ? nil : oracles.reduce(0) { $0 + $1.forgetAccuracy[i] } / Double(oracles.count) }
-        var series = [ChartSeries(name: "original", values: curve(reference.relearning["original"])?.forgetAccuracy ?? []),
-                      ChartSeries(name: "oracles (mean)", values: oracleMean)]
-        series += audited.map { ChartSeries(name: $0.label, values: curve($0.audit?.relearning["unlearned"])?.forgetAccuracy ?? []) }
+        let shots = reference.chartedShots
+        var series = [ChartSeries(name: "original", values: original.forgetAccuracy),
+                      ChartSeries(name: "oracles (mean)", values: reference.oracleMeanCurve(shots: shots))]
+        series += audited.map { ChartSeries(name: $0.label, values: $0.audit?.wholeModelCurve("unlearned", shots: shots)?.forgetAccuracy ?? []) }
         return SVGChart.lines(title: "Relearning with \(shots) forget clips per batch, whole model (\(kindName) \(first.number))",
-                              xLabels: steps.map { "step \($0)" }, series: series, yLabel: "forget accuracy %")
+                              xLabels: original.steps.map { "step \($0)" }, series: series, yLabel: "forget accuracy %")
     }
 }

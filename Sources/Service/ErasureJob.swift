@@ -76,7 +76,7 @@ struct ErasureJob {
             AuditEvidence(verdict: report.verdict.rawValue, oracles: report.oracleCount, failedTests: report.failures.map(\.test))
         }
         let result = RequestOutcome(metrics: Self.metrics(outcome), grade: name.grade.rawValue, settings: method.settings,
-                                    audit: evidence, auditMarkdown: audit?.markdown, candidateSHA256: sha256,
+                                    audit: evidence, auditReport: audit, candidateSHA256: sha256,
                                     fallback: fallback?.advice(erasureSeconds: outcome.run.seconds))
         if let audit, audit.verdict != .indistinguishable, settings.promotion == .indistinguishable {
             return .needsExactFallback(result)

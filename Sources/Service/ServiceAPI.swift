@@ -8,6 +8,7 @@ import Training
 ///
 /// | route | roles |
 /// |---|---|
+/// | `GET /status` (HTML; the token as a Basic password) | any token |
 /// | `GET /healthz`, `GET /readyz`, `GET /metrics`, `GET /v1/public-key` | anyone |
 /// | `POST /v1/models` | operator |
 /// | `GET /v1/models`, `GET /v1/models/{name}` | any token |
@@ -29,6 +30,7 @@ public enum ServiceAPI {
         addModelRoutes(to: router, service: service)
         addRequestRoutes(to: router, service: service)
         addLedgerRoutes(to: router, service: service)
+        addStatusPage(to: router, service: service)
         return router
     }
 
@@ -75,7 +77,8 @@ public enum ServiceAPI {
             let registration = try await decode(ModelRegistration.self, from: request, service: service)
             let model = try service.registerModel(name: registration.name, checkpoint: URL(fileURLWithPath: registration.path),
                                                   dataPath: registration.dataPath)
-            return try json(ModelResource(model, versions: try service.database.versions(of: model.name)), status: .created,
+            return try json(ModelResource(model, versions: try service.database.versions(of: model.name), revealing: true),
+                            status: .created,
                             headers: [.location: "/v1/models/\(model.name)"])
         }
         router.get("/v1/models") { _, context -> Response in
@@ -83,9 +86,10 @@ public enum ServiceAPI {
             return try json(try service.database.models().map { ModelResource($0) })
         }
         router.get("/v1/models/{name}") { _, context -> Response in
-            _ = try context.require(.requester, .operator, .auditor)
+            let token = try context.require(.requester, .operator, .auditor)
             let name = try context.parameters.require("name")
-            return try json(ModelResource(try service.database.model(named: name), versions: try service.database.versions(of: name)))
+            return try json(ModelResource(try service.database.model(named: name), versions: try service.database.versions(of: name),
+                                          revealing: token.role == .operator))
         }
     }
 
@@ -160,6 +164,24 @@ public enum ServiceAPI {
             }
             let entries = try service.database.ledgerEntries(after: after, limit: limit)
             return try json(LedgerPage(entries: entries, next: entries.count == limit ? entries.last?.sequence : nil))
+        }
+    }
+
+    // MARK: Status page
+
+    static func addStatusPage(to router: Router<ServiceContext>, service: ErasureService) {
+        router.get("/") { _, _ in Response(status: .seeOther, headers: [.location: "/status"]) }
+        router.get("/status") { _, context -> Response in
+            guard let token = context.token else {
+                return Response(status: .unauthorized,
+                                headers: [.wwwAuthenticate: "Basic realm=\"qpae serve\", charset=\"UTF-8\"",
+                                          .contentType: "text/html; charset=utf-8"],
+                                body: ResponseBody(byteBuffer: ByteBuffer(string:
+                                    "<p>Sign in with any user name and your qpae token as the password.</p>\n")))
+            }
+            let page = StatusPage.render(try StatusPage.view(service: service, token: token))
+            return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
         }
     }
 

@@ -26,8 +26,10 @@ public struct ServiceContext: RequestContext {
     }
 }
 
-/// Finds the request's bearer token (its SHA-256 among the stored ones) and puts it in the context.
-/// A token that is sent but unknown is refused at once; no token is left to the routes that need one.
+/// Finds the request's token (its SHA-256 among the stored ones) and puts it in the context: as
+/// `Authorization: Bearer <token>` for the API, or as the password of HTTP Basic authentication, which
+/// is how a browser sends it to the status page. A token that is sent but unknown is refused at once;
+/// no token is left to the routes that need one.
 struct TokenAuthentication: RouterMiddleware {
     let database: ServiceDatabase
 
@@ -35,12 +37,20 @@ struct TokenAuthentication: RouterMiddleware {
                 next: (Request, ServiceContext) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization] {
-            guard header.hasPrefix("Bearer "), let token = try database.token(matching: String(header.dropFirst(7))) else {
-                throw ProblemDetails(status: .unauthorized, detail: "the bearer token is not one this service issued")
+            guard let presented = Self.presentedToken(header), let token = try database.token(matching: presented) else {
+                throw ProblemDetails(status: .unauthorized, detail: "the token is not one this service issued")
             }
             context.token = token
         }
         return try await next(request, context)
+    }
+
+    /// The token in an `Authorization` header: a bearer token, or a Basic password (any user name).
+    static func presentedToken(_ header: String) -> String? {
+        if header.hasPrefix("Bearer ") { return String(header.dropFirst(7)) }
+        guard header.hasPrefix("Basic "), let decoded = Data(base64Encoded: String(header.dropFirst(6))),
+              let text = String(data: decoded, encoding: .utf8), let colon = text.firstIndex(of: ":") else { return nil }
+        return String(text[text.index(after: colon)...])
     }
 }
 

@@ -1,3 +1,4 @@
+import Audit
 import Foundation
 import GRDB
 import Training
@@ -101,8 +102,8 @@ public struct RequestOutcome: Codable, Sendable, Equatable {
     public var grade: String
     public var settings: [String: String]
     public var audit: AuditEvidence?
-    /// The audit's Markdown page (tables and the verdict's reasons).
-    public var auditMarkdown: String?
+    /// The audit in full: every test against the oracles' band, and the relearning curves.
+    public var auditReport: AuditReport?
     /// SHA-256 of the checkpoint the run made (kept in the store even when it was not promoted).
     public var candidateSHA256: String
     /// Why retraining is offered, and what it would cost here.

@@ -15,23 +15,44 @@ public struct ModelRegistration: Codable, Sendable {
     }
 }
 
-/// A model as the API shows it, with its versions (newest last) when asked for one model.
+/// A model as the API shows it, with its versions (oldest first) when asked for one model.
 public struct ModelResource: Codable, Sendable, Equatable {
     public var name: String
     public var classes: [String]
     public var dataPath: String?
     public var activeVersion: Int
     public var createdAt: Date
-    public var versions: [ModelVersion]?
+    public var versions: [VersionResource]?
 
-    init(_ model: RegisteredModel, versions: [ModelVersion]? = nil) {
+    /// `versions` name the forgotten classes only when `revealing` (for operators: who was erased is
+    /// personal data, and a requester or an auditor needs the count, not the names).
+    init(_ model: RegisteredModel, versions: [ModelVersion]? = nil, revealing: Bool = false) {
         name = model.name
         classes = model.classNames
         dataPath = model.dataPath
         activeVersion = model.activeVersion
         createdAt = model.createdAt
-        self.versions = versions
+        self.versions = versions?.map { version in
+            VersionResource(version: version.version, sha256: version.sha256,
+                            forgottenClasses: revealing ? version.forgottenClasses : nil,
+                            forgottenCount: version.forgottenClasses.count, request: version.request,
+                            createdAt: version.createdAt, active: version.version == model.activeVersion)
+        }
     }
+}
+
+/// One version of a model as the API shows it.
+public struct VersionResource: Codable, Sendable, Equatable {
+    public var version: Int
+    /// SHA-256 of the checkpoint: the name it is stored under, and what certificates cite.
+    public var sha256: String
+    /// The classes forgotten so far, by name; only operators see them.
+    public var forgottenClasses: [String]?
+    public var forgottenCount: Int
+    /// The request that made it; `nil` for the registered checkpoint.
+    public var request: String?
+    public var createdAt: Date
+    public var active: Bool
 }
 
 /// An erasure request as the API shows it: everything but the subjects' salts, with the time left

@@ -25,9 +25,13 @@ import Training
             #expect(fixture.service.runNextRequest() && fixture.service.runNextRequest())
             #expect(!fixture.service.runNextRequest())                                     // the queue is empty
 
-            let model = try await client.send(.get, "/v1/models/tiny", as: .requester).decode(ModelResource.self)
-            #expect(model.activeVersion == 3)
+            let model = try await client.send(.get, "/v1/models/tiny", as: .operator).decode(ModelResource.self)
+            #expect(model.activeVersion == 3 && model.versions?.map(\.active) == [false, false, true])
             #expect(model.versions?.map(\.forgottenClasses) == [[], [classes[0]], [classes[0], classes[1]]])
+            // Whom the model forgot is for operators: others see how many, not who.
+            let seenByRequester = try await client.send(.get, "/v1/models/tiny", as: .requester).decode(ModelResource.self)
+            #expect(seenByRequester.versions?.map(\.forgottenClasses) == [nil, nil, nil])
+            #expect(seenByRequester.versions?.map(\.forgottenCount) == [0, 1, 2])
             #expect(model.versions?.map(\.request) == [nil, ids[0], ids[1]])
 
             let publicKeyText = String(decoding: try await client.send(.get, "/v1/public-key", as: nil).body, as: UTF8.self)

@@ -50,10 +50,10 @@ struct ServiceFixture {
         self.tokens = tokens
     }
 
-    /// Runs `body` against the service's routes in process.
-    func test<Value: Sendable>(_ body: @Sendable (Client) async throws -> Value) async throws -> Value {
+    /// Runs `body` against the service's routes in process (`.live`: behind a real socket on a free port).
+    func test<Value: Sendable>(_ setup: TestingSetup = .router, _ body: @Sendable (Client) async throws -> Value) async throws -> Value {
         let tokens = tokens
-        return try await Application(router: ServiceAPI.router(for: service)).test(.router) { client in
+        return try await Application(router: ServiceAPI.router(for: service)).test(setup) { client in
             try await body(Client(client: client, tokens: tokens))
         }
     }

@@ -1,0 +1,69 @@
+import Foundation
+import Service
+import Testing
+import Training
+
+/// The status page as a browser shows it: headless Chromium (Debian's `chromium-headless-shell`) loads
+/// it from a live server, signing in with a token as the Basic password, and the test reads the DOM.
+@Suite(.serialized) struct StatusPageTests {
+    static let browser = "/usr/bin/chromium-headless-shell"
+
+    /// The page's DOM after Chromium loaded `url`.
+    static func load(_ url: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: browser)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                             "--user-data-dir=" + FileManager.default.temporaryDirectory.appendingPathComponent("qpae-chromium-\(UUID().uuidString)").path,
+                             "--dump-dom", url]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+
+    @Test func theBrowserShowsRequestsDeadlinesCertificatesAndCharts() async throws {
+        #expect(FileManager.default.isExecutableFile(atPath: Self.browser), "install chromium-headless-shell (scripts/install-system-deps)")
+        var settings = ServiceFixture.quickSettings
+        settings.deadline = 1                                   // so the request still queued is overdue
+        let fixture = try ServiceFixture(settings: settings)
+        let classes = ServiceFixture.classes
+        let nothing = JSONValue.object(["epochs": .integer(0), "without": .array(["interference", "superposition",
+            "fine-tune", "entropy", "mixing"].map(JSONValue.string))])
+        try await fixture.test(.live) { client in
+            _ = try await client.registerModel()
+            var ids: [String] = []
+            for (index, (method, configuration)) in [("retrain", JSONValue?.none), ("qpaudioeraser", nothing), ("retrain", nil)].enumerated() {
+                ids.append(try await client.send(.post, "/v1/requests", as: .requester,
+                                                 body: Submission(model: "tiny", subjects: [classes[index]], reference: "DSAR-\(index)",
+                                                                  method: method, configuration: configuration))
+                    .decode(RequestResource.self).id)
+            }
+            #expect(fixture.service.runNextRequest() && fixture.service.runNextRequest())   // the third stays queued
+            try await Task.sleep(for: .seconds(1.1))
+            let port = try #require(client.client.port)
+            let page = try Self.load("http://operator:\(fixture.tokens[.operator]!)@127.0.0.1:\(port)/status")
+
+            #expect(page.contains("<h1>Erasure requests</h1>"), "\(page.prefix(500))")
+            #expect(page.contains(#"<tr class="state-completed" id="request-\#(ids[0])">"#))
+            #expect(page.contains(#"<tr class="state-needs-exact-fallback" id="request-\#(ids[1])">"#))
+            #expect(page.contains(#"<tr class="state-queued" id="request-\#(ids[2])">"#))
+            #expect(page.contains(#"href="/v1/requests/\#(ids[0])/certificate""#))
+            #expect(page.contains("Audit: <strong>not forgotten</strong>"))
+            #expect(page.contains("Exact fallback"))
+            #expect(page.contains("overdue by"))
+            for subject in classes.prefix(3) { #expect(page.contains(subject)) }      // the operator sees whom
+            let charts = page.components(separatedBy: "<svg").count - 1
+            #expect(charts == 3, "before/after bars for both finished requests, the relearning curves of the audited one")
+            #expect(page.contains("Relearning with"))
+
+            // An auditor sees the same requests without the names; without a token there is a sign-in page.
+            let audited = try Self.load("http://auditor:\(fixture.tokens[.auditor]!)@127.0.0.1:\(port)/status")
+            #expect(audited.contains(#"id="request-\#(ids[0])""#) && audited.contains("1 subject"))
+            for subject in classes.prefix(3) { #expect(!audited.contains(">\(subject)<")) }
+            #expect(try Self.load("http://127.0.0.1:\(port)/status").contains("Sign in"))
+        }
+    }
+}
