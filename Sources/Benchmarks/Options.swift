@@ -2,7 +2,7 @@ import Foundation
 
 /// The command line: `[kernels|models] [--threads N] [--quick] [--models a,b] [--no-pytorch] [--single MODEL]`.
 struct Options {
-    enum Command: String { case kernels, models, features }
+    enum Command: String { case kernels, models, features, service }
 
     var command = Command.kernels
     var threads: Int?
@@ -18,8 +18,18 @@ struct Options {
     var phase: String?
     /// `features`: the dataset folder (default: the shared FSDD copy beside the checkout).
     var dataPath: String?
+    /// `service`: the server, a requester's or operator's token, the models and subjects to ask for,
+    /// how long to keep reading statuses, how many clients of each kind, and the seed of the order.
+    var url = URL(string: "http://127.0.0.1:8080/")!
+    var token = ProcessInfo.processInfo.environment["QPAE_TOKEN"] ?? ""
+    var serviceModels: [String] = []
+    var subjects: [String] = []
+    var duration = 60.0
+    var concurrency = 4
+    var seed: UInt64 = 0
 
-    static let usage = "usage: qpae-benchmark [kernels|models|features] [--threads N] [--quick] [--models cnn,resnet18,vit-tiny] [--no-pytorch] [--data FOLDER]"
+    static let usage = "usage: qpae-benchmark [kernels|models|features] [--threads N] [--quick] [--models cnn,resnet18,vit-tiny] [--no-pytorch] [--data FOLDER]\n"
+        + "       qpae-benchmark service --url URL --models m1,m2 --subjects s1,s2 [--duration SECONDS] [--concurrency N] [--seed N] (token in QPAE_TOKEN)"
 
     /// Parses `arguments` (without the program name); exits with a message naming the bad flag.
     init(_ arguments: [String]) {
@@ -42,6 +52,24 @@ struct Options {
             case "--models":
                 guard let value = remaining.popFirst() else { Self.fail("--models needs a list, e.g. --models cnn,vit-tiny") }
                 models = value.split(separator: ",").map(String.init)
+                serviceModels = models
+            case "--subjects":
+                guard let value = remaining.popFirst() else { Self.fail("--subjects needs a list, e.g. --subjects george,lucas") }
+                subjects = value.split(separator: ",").map(String.init)
+            case "--url":
+                guard let value = remaining.popFirst(), let parsed = URL(string: value.hasSuffix("/") ? value : value + "/") else {
+                    Self.fail("--url needs the server's address, e.g. http://127.0.0.1:8080")
+                }
+                url = parsed
+            case "--duration", "--concurrency", "--seed":
+                guard let value = remaining.popFirst(), let number = Double(value), number >= 1 || argument == "--seed" else {
+                    Self.fail("\(argument) needs a positive number")
+                }
+                switch argument {
+                case "--duration": duration = number
+                case "--concurrency": concurrency = Int(number)
+                default: seed = UInt64(number)
+                }
             case "--single":
                 guard let value = remaining.popFirst() else { Self.fail("--single needs a model name") }
                 single = value

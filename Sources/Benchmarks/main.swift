@@ -9,6 +9,8 @@
 //              from scripts/pytorch/benchmark_training_step.py measured in the same run
 // features     decode + resample + log-mel of a dataset (default ../shared/data/fsdd), cold and from the
 //              feature cache, beside scripts/reference/features_numpy.py in the same run
+// service      a bounded load on a running `qpae serve` (submits with retries, status reads) while
+//              its workers run jobs: latency percentiles and jobs per hour (scripts/service-load)
 // --threads N  sets ComputeThreads (engine loops and OpenBLAS) to N; default: QPAE_THREADS or all cores.
 // --quick      fewer repetitions: a smoke check that finishes in seconds.
 
@@ -21,4 +23,10 @@ switch options.command {
 case .kernels: runKernelsBenchmark(options)
 case .models: runModelsBenchmark(options)
 case .features: runFeaturesBenchmark(options)
+case .service:
+    guard !options.token.isEmpty, !options.serviceModels.isEmpty, !options.subjects.isEmpty else {
+        Options.fail("service needs QPAE_TOKEN, --models and --subjects")
+    }
+    await ServiceLoad(url: options.url, token: options.token, models: options.serviceModels, subjects: options.subjects,
+                      duration: options.duration, concurrency: options.concurrency, seed: options.seed).run()
 }
