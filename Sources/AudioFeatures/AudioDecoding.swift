@@ -49,8 +49,10 @@ public func decodeAudio(at url: URL) throws -> DecodedAudio {
     guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), !isDirectory.boolValue else {
         throw AudioError.fileNotFound(url)
     }
-    let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-    let fileSize = (attributes?[.size] as? NSNumber)?.intValue ?? -1
+    // The size of what the path names, through symbolic links (corpora are often linked, not copied):
+    // `attributesOfItem` would give the link's own size and make every linked WAV look truncated.
+    var status = stat()
+    let fileSize = stat(path, &status) == 0 ? Int(status.st_size) : -1
     if fileSize == 0 { throw AudioError.emptyFile(url) }
 
     let header = WAVHeader(contentsOf: url)

@@ -30,6 +30,17 @@ struct AudioDecodingTests {
         }
     }
 
+    @Test("a symbolic link to a WAV decodes as the file itself")
+    func symbolicLink() throws {
+        try withTemporaryFolder { folder in
+            let tone = sine(frequency: 440, sampleRate: 16_000, count: 1_600)
+            let url = folder.appendingPathComponent("tone.wav"), link = folder.appendingPathComponent("link.wav")
+            try writeAudio(tone, sampleRate: 16_000, to: url, format: .wavFloat)
+            try FileManager.default.createSymbolicLink(at: link, withDestinationURL: url)
+            #expect(try decodeAudio(at: link).samples == tone)
+        }
+    }
+
     @Test("FLAC round trip is within one 16-bit quantisation step")
     func flacRoundTrip() throws {
         try withTemporaryFolder { folder in
