@@ -26,10 +26,11 @@ struct Options {
     var subjects: [String] = []
     var duration = 60.0
     var concurrency = 4
+    var statusRate = 0.0
     var seed: UInt64 = 0
 
     static let usage = "usage: qpae-benchmark [kernels|models|features] [--threads N] [--quick] [--models cnn,resnet18,vit-tiny] [--no-pytorch] [--data FOLDER]\n"
-        + "       qpae-benchmark service --url URL --models m1,m2 --subjects s1,s2 [--duration SECONDS] [--concurrency N] [--seed N] (token in QPAE_TOKEN)"
+        + "       qpae-benchmark service --url URL --models m1,m2 --subjects s1,s2 [--duration SECONDS] [--concurrency N] [--status-rate PER_SECOND] [--seed N] (token in QPAE_TOKEN)"
 
     /// Parses `arguments` (without the program name); exits with a message naming the bad flag.
     init(_ arguments: [String]) {
@@ -61,13 +62,15 @@ struct Options {
                     Self.fail("--url needs the server's address, e.g. http://127.0.0.1:8080")
                 }
                 url = parsed
-            case "--duration", "--concurrency", "--seed":
-                guard let value = remaining.popFirst(), let number = Double(value), number >= 1 || argument == "--seed" else {
+            case "--duration", "--concurrency", "--seed", "--status-rate":
+                guard let value = remaining.popFirst(), let number = Double(value),
+                      number >= 1 || (["--seed", "--status-rate"].contains(argument) && number >= 0) else {
                     Self.fail("\(argument) needs a positive number")
                 }
                 switch argument {
                 case "--duration": duration = number
                 case "--concurrency": concurrency = Int(number)
+                case "--status-rate": statusRate = number
                 default: seed = UInt64(number)
                 }
             case "--single":

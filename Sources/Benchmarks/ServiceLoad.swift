@@ -7,8 +7,9 @@ import FoundationNetworking
 /// `qpae-benchmark service`: a bounded load on a running `qpae serve` while its workers keep the cores
 /// busy. Every (model, subject) pair is submitted once and retried once with the same Idempotency-Key
 /// (as a portal that lost the first answer would), in a seeded shuffled order by `concurrency` clients;
-/// meanwhile `concurrency` more clients read request statuses back to back. Prints the latency of each
-/// kind (p50, p90, p99, max) and, from the requests' own start and finish times, the jobs finished per hour.
+/// meanwhile `concurrency` more clients read request statuses, back to back (a saturation test) or
+/// paced to `statusRate` reads per second in all. Prints the latency of each kind (p50, p90, p99, max)
+/// and, from the requests' own start and finish times, the jobs finished per hour.
 struct ServiceLoad {
     var url: URL
     var token: String
@@ -16,6 +17,8 @@ struct ServiceLoad {
     var subjects: [String]
     var duration: Double
     var concurrency: Int
+    /// Status reads per second over all readers; 0: as fast as they are answered.
+    var statusRate: Double
     var seed: UInt64
 
     struct Sample: Sendable { var kind: String; var seconds: Double; var status: Int }
@@ -60,7 +63,8 @@ struct ServiceLoad {
             submissions.swapAt(index, Int(generator.next() % UInt64(index + 1)))
         }
         print("qpae-benchmark service: \(submissions.count) submits (each request once and once retried) to \(url) "
-              + "by \(concurrency) clients, \(concurrency) more reading statuses for \(Int(duration)) s; order seed \(seed)")
+              + "by \(concurrency) clients, \(concurrency) more reading statuses "
+              + (statusRate > 0 ? "at \(Int(statusRate))/s" : "back to back") + " for \(Int(duration)) s; order seed \(seed)")
         let log = Log()
         let queue = WorkQueue(submissions)
         let end = Date().addingTimeInterval(duration)
@@ -79,8 +83,13 @@ struct ServiceLoad {
                     while Date() < end {
                         let ids = await log.ids
                         guard !ids.isEmpty else { try? await Task.sleep(for: .milliseconds(10)); continue }
+                        let start = Date()
                         _ = await timed(request("GET", "v1/requests/\(ids[Int(reader.next() % UInt64(ids.count))])"),
                                         kind: "status", log: log)
+                        if statusRate > 0 {
+                            let pause = Double(concurrency) / statusRate - Date().timeIntervalSince(start)
+                            if pause > 0 { try? await Task.sleep(for: .seconds(pause)) }
+                        }
                     }
                 }
             }

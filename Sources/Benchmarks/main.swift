@@ -28,5 +28,6 @@ case .service:
         Options.fail("service needs QPAE_TOKEN, --models and --subjects")
     }
     await ServiceLoad(url: options.url, token: options.token, models: options.serviceModels, subjects: options.subjects,
-                      duration: options.duration, concurrency: options.concurrency, seed: options.seed).run()
+                      duration: options.duration, concurrency: options.concurrency, statusRate: options.statusRate,
+                      seed: options.seed).run()
 }

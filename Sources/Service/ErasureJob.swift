@@ -25,21 +25,26 @@ public struct ServiceSettings: Sendable {
     public var workerCount = 1
     /// The largest request body accepted, in bytes (larger: 413).
     public var maximumBodyBytes = 64 * 1024
+    /// How long a worker's claim on a request holds without renewal (it renews every third of it): a
+    /// worker that dies leaves its request to another after at most this long.
+    public var lease: TimeInterval = 60
+    /// How often an idle worker asks the database for a request.
+    public var pollInterval: TimeInterval = 0.5
 
     public init() {}
 }
 
 /// What one run of a request came to.
-enum JobResult {
+enum JobResult: Sendable {
     /// Make `sha256` the model's next version and record the erasure.
-    case promote(sha256: String, forgottenClasses: [String], outcome: RequestOutcome, record: (Int) -> LedgerRecord)
+    case promote(sha256: String, forgottenClasses: [String], outcome: RequestOutcome, record: @Sendable (Int) -> LedgerRecord)
     /// The audit did not pass: keep the outcome and offer retraining.
     case needsExactFallback(RequestOutcome)
 }
 
 /// One erasure request carried out: load the request's version of the model, forget its subjects with
 /// its method, store the result, audit it against retrained models, and decide.
-struct ErasureJob {
+struct ErasureJob: Sendable {
     var request: ErasureRequest
     var model: RegisteredModel
     var base: ModelVersion
@@ -47,7 +52,7 @@ struct ErasureJob {
     var featureCache: URL
     var settings: ServiceSettings
     /// Told where the run stands: the state, the phase's name and its share done.
-    var report: (ErasureRequest.State, String, Double?) -> Void
+    var report: @Sendable (ErasureRequest.State, String, Double?) -> Void
 
     func run() throws -> JobResult {
         let name = try ErasureJob.methodName(request.method)
@@ -81,7 +86,7 @@ struct ErasureJob {
         if let audit, audit.verdict != .indistinguishable, settings.promotion == .indistinguishable {
             return .needsExactFallback(result)
         }
-        let record = { [request, model, base] (version: Int) in
+        let record: @Sendable (Int) -> LedgerRecord = { [request, model, base] version in
             LedgerRecord(request: request.id, reference: request.reference,
                          subjects: zip(request.subjects, request.subjectSalts).map(Self.commitment),
                          model: model.name, before: ModelVersionReference(version: base.version, sha256: base.sha256),

@@ -30,27 +30,34 @@ public struct Submission: Codable, Sendable, Equatable {
     }
 }
 
-/// The erasure service without its HTTP front: the data folder's state (``ServiceDatabase``, ``ModelStore``,
-/// the ``SigningIdentity``), the checks a submission passes, and the workers that run the queue.
+/// The erasure service without its HTTP front: its state (a ``ServiceDatabase``, the ``ModelStore``, the
+/// ``SigningIdentity``), the checks a submission passes, and the workers that run the queue.
 ///
 /// ```
-/// <data folder>/service.sqlite       models, versions, requests, tokens, the ledger (WAL)
+/// <data folder>/service.sqlite       models, versions, requests, tokens, the ledger (WAL), unless
+///                                    --database names a PostgreSQL server that several instances share
 ///              /signing-key(.pub)    the Ed25519 key pair (the private key readable by its owner only)
-///              /models/<sha256>.safetensors, <sha256>.oracles/ …
+///              /models/<sha256>.safetensors, <sha256>.oracles/ …   (or the shared --model-store)
 ///              /cache/features/      extracted features, shared by the jobs
 /// ```
 public final class ErasureService: Sendable {
     public let folder: URL
-    public let database: ServiceDatabase
+    public let database: any ServiceDatabase
     public let store: ModelStore
     public let identity: SigningIdentity
     public let settings: ServiceSettings
     public let metrics = ServiceMetrics()
-    let wakeUp = DispatchSemaphore(value: 0)
+    /// This process's name in leases: host, process id and a random suffix.
+    public let instance: String
     private let workers = Mutex((stopping: false, running: 0))
 
-    /// Opens the service's state in `folder`, creating what is missing.
-    public init(folder: URL, settings: ServiceSettings = ServiceSettings()) throws {
+    /// Opens the service's state: the key pair and caches in `folder`, the database at `database`, the
+    /// checkpoints in `modelStore` (by default `folder/models`); creates what is missing.
+    ///
+    /// Several instances share one PostgreSQL database and one model store (a shared folder); each
+    /// needs the same signing key in its own data folder (copy `signing-key` with mode 0600).
+    public init(folder: URL, database location: DatabaseLocation = .sqlite, modelStore: URL? = nil,
+                settings: ServiceSettings = ServiceSettings()) async throws {
         self.folder = folder
         self.settings = settings
         do {
@@ -59,8 +66,9 @@ public final class ErasureService: Sendable {
             throw ServiceError.badDataFolder(folder.path, problem: "cannot create it: \(error.localizedDescription)")
         }
         identity = try SigningIdentity.loadOrCreate(in: folder)
-        database = try ServiceDatabase(folder: folder)
-        store = try ModelStore(folder: folder.appendingPathComponent("models"))
+        database = try await location.open(folder: folder)
+        store = try ModelStore(folder: modelStore ?? folder.appendingPathComponent("models"))
+        instance = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
     }
 
     var featureCache: URL { folder.appendingPathComponent("cache/features") }
@@ -77,7 +85,7 @@ public final class ErasureService: Sendable {
     ///
     /// - Throws: ``ServiceError/invalidRequest(_:)`` for a bad name or a file that is not a checkpoint
     ///   of ours; ``ServiceError/conflict(_:)`` for a name already taken.
-    public func registerModel(name: String, checkpoint: URL, dataPath: String? = nil) throws -> RegisteredModel {
+    public func registerModel(name: String, checkpoint: URL, dataPath: String? = nil) async throws -> RegisteredModel {
         guard !name.isEmpty, name.count <= 100,
               name.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) || "-_.".unicodeScalars.contains($0) }) else {
             throw ServiceError.invalidRequest("model name \"\(name)\": use 1-100 letters, digits, '-', '_' or '.'")
@@ -92,8 +100,8 @@ public final class ErasureService: Sendable {
             throw ServiceError.invalidRequest("\(checkpoint.path) records no dataset: give a data path")
         }
         let sha256 = try store.store(contentsOf: checkpoint)
-        return try database.registerModel(name: name, sha256: sha256, classNames: trained.classNames,
-                                          forgottenClasses: trained.forgottenClasses, dataPath: dataPath)
+        return try await database.registerModel(name: name, sha256: sha256, classNames: trained.classNames,
+                                                forgottenClasses: trained.forgottenClasses, dataPath: dataPath)
     }
 
     // MARK: Requests
@@ -105,9 +113,9 @@ public final class ErasureService: Sendable {
     ///   method, preset or setting, every remaining class at once, a subject forgotten already;
     ///   ``ServiceError/conflict(_:)`` for a subject another unfinished request will forget, or a
     ///   reused idempotency key.
-    public func submit(_ submission: Submission, owner: AccessToken, idempotencyKey: String? = nil) throws
+    public func submit(_ submission: Submission, owner: AccessToken, idempotencyKey: String? = nil) async throws
         -> (request: ErasureRequest, created: Bool) {
-        guard let model = try database.models().first(where: { $0.name == submission.model }) else {
+        guard let model = try await database.models().first(where: { $0.name == submission.model }) else {
             throw ServiceError.invalidRequest("unknown model \(submission.model)")
         }
         let reference = submission.reference.trimmingCharacters(in: .whitespacesAndNewlines)
@@ -118,7 +126,7 @@ public final class ErasureService: Sendable {
         guard Set(submission.subjects).count == submission.subjects.count else {
             throw ServiceError.invalidRequest("subjects: a subject is named twice")
         }
-        let forgotten = try database.activeVersion(of: model.name).forgottenClasses
+        let forgotten = try await database.activeVersion(of: model.name).forgottenClasses
         for subject in submission.subjects {
             guard model.classNames.contains(subject) else {
                 throw ServiceError.invalidRequest("unknown subject \(subject) in model \(model.name); its classes: "
@@ -147,26 +155,22 @@ public final class ErasureService: Sendable {
             configuration: changes.description, seed: Int64(bitPattern: submission.seed ?? UInt64(generator.next() as UInt32)),
             state: .queued, submittedAt: now, deadline: now.addingTimeInterval(settings.deadline), attempts: 0,
             owner: owner.id, idempotencyKey: idempotencyKey)
-        let result = try database.submit(request)
-        if result.created { wakeUp.signal() }
-        return result
+        return try await database.submit(request)
     }
 
     /// The certificate of a completed request.
     ///
     /// - Throws: ``ServiceError/notFound(_:)`` for a request without one (not completed).
-    public func certificate(for id: String) throws -> ErasureCertificate {
-        let request = try database.request(id)
+    public func certificate(for id: String) async throws -> ErasureCertificate {
+        let request = try await database.request(id)
         guard let sequence = request.ledgerSequence else {
             throw ServiceError.notFound("certificate for request \(id) (it is \(request.state.rawValue))")
         }
-        return try ErasureCertificate(entry: try database.ledgerEntry(sequence), publicKey: identity.publicKeyText)
+        return try ErasureCertificate(entry: try await database.ledgerEntry(sequence), publicKey: identity.publicKeyText)
     }
 
     /// Sends a request that failed its audit back to the queue as a retraining without its subjects.
-    public func approveRetraining(_ id: String) throws -> ErasureRequest {
-        let request = try database.approveRetraining(id)
-        wakeUp.signal()
-        return request
+    public func approveRetraining(_ id: String) async throws -> ErasureRequest {
+        try await database.approveRetraining(id)
     }
 }

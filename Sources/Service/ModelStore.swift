@@ -11,13 +11,19 @@ import NeuralNetworks
 public struct ModelStore: Sendable {
     public let folder: URL
 
-    /// Opens the store in `folder`, removing temporary files that a killed process left (a file is in
-    /// the store only once it has its final name).
+    /// Opens the store in `folder`, removing temporary files that a killed process left more than an
+    /// hour ago. A file is in the store only once it has its final name, so a temporary one is never
+    /// read; younger ones may belong to another process writing into the same folder right now.
     public init(folder: URL) throws {
         self.folder = folder
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let hourAgo = Date().addingTimeInterval(-3600)
         for name in try FileManager.default.contentsOfDirectory(atPath: folder.path) where name.hasPrefix(".") {
-            try? FileManager.default.removeItem(at: folder.appendingPathComponent(name))
+            let file = folder.appendingPathComponent(name)
+            if let modified = try? FileManager.default.attributesOfItem(atPath: file.path)[.modificationDate] as? Date,
+               modified < hourAgo {
+                try? FileManager.default.removeItem(at: file)
+            }
         }
     }
 

@@ -48,7 +48,7 @@ public enum ServiceAPI {
     public static func serve(_ service: ErasureService, host: String, port: Int,
                              listening: @escaping @Sendable (Int) -> Void = { _ in }) async throws {
         try await application(for: service, host: host, port: port, listening: listening).runService()
-        service.stopWorkers()
+        await service.stopWorkers()
     }
 
     // MARK: Operational
@@ -56,14 +56,14 @@ public enum ServiceAPI {
     static func addOperationalRoutes(to router: Router<ServiceContext>, service: ErasureService) {
         router.get("/healthz") { _, _ in "ok\n" }
         router.get("/readyz") { _, _ -> Response in
-            _ = try service.database.requestCounts()          // the database answers
+            _ = try await service.database.requestCounts()          // the database answers
             guard service.runningWorkers > 0 else {
                 throw ProblemDetails(status: .serviceUnavailable, detail: "no worker is running")
             }
             return text("ready\n")
         }
         router.get("/metrics") { _, _ in
-            text(service.metrics.exposition(requestCounts: try service.database.requestCounts()),
+            text(service.metrics.exposition(requestCounts: try await service.database.requestCounts()),
                  contentType: "text/plain; version=0.0.4")
         }
         router.get("/v1/public-key") { _, _ in text(service.identity.publicKeyText + "\n") }
@@ -75,20 +75,20 @@ public enum ServiceAPI {
         router.post("/v1/models") { request, context -> Response in
             _ = try context.require(.operator)
             let registration = try await decode(ModelRegistration.self, from: request, service: service)
-            let model = try service.registerModel(name: registration.name, checkpoint: URL(fileURLWithPath: registration.path),
+            let model = try await service.registerModel(name: registration.name, checkpoint: URL(fileURLWithPath: registration.path),
                                                   dataPath: registration.dataPath)
-            return try json(ModelResource(model, versions: try service.database.versions(of: model.name), revealing: true),
+            return try json(ModelResource(model, versions: try await service.database.versions(of: model.name), revealing: true),
                             status: .created,
                             headers: [.location: "/v1/models/\(model.name)"])
         }
         router.get("/v1/models") { _, context -> Response in
             _ = try context.require(.requester, .operator, .auditor)
-            return try json(try service.database.models().map { ModelResource($0) })
+            return try json(try await service.database.models().map { ModelResource($0) })
         }
         router.get("/v1/models/{name}") { _, context -> Response in
             let token = try context.require(.requester, .operator, .auditor)
             let name = try context.parameters.require("name")
-            return try json(ModelResource(try service.database.model(named: name), versions: try service.database.versions(of: name),
+            return try json(ModelResource(try await service.database.model(named: name), versions: try await service.database.versions(of: name),
                                           revealing: token.role == .operator))
         }
     }
@@ -103,7 +103,7 @@ public enum ServiceAPI {
             if let key, key.isEmpty || key.count > 200 {
                 throw ProblemDetails(status: .badRequest, detail: "Idempotency-Key: 1-200 characters")
             }
-            let (stored, created) = try service.submit(submission, owner: token, idempotencyKey: key)
+            let (stored, created) = try await service.submit(submission, owner: token, idempotencyKey: key)
             return try json(RequestResource(stored), status: created ? .accepted : .ok,
                             headers: [.location: "/v1/requests/\(stored.id)"])
         }
@@ -119,7 +119,7 @@ public enum ServiceAPI {
                 state = parsed
             }
             let limit = try pageSize(query["limit"].map(String.init))
-            let requests = try service.database.requests(model: query["model"].map(String.init), state: state,
+            let requests = try await service.database.requests(model: query["model"].map(String.init), state: state,
                                                          owner: token.role == .operator ? nil : token.id,
                                                          before: query["before"].map(String.init), limit: limit)
             return try json(RequestPage(requests: requests.map { RequestResource($0) },
@@ -127,17 +127,17 @@ public enum ServiceAPI {
         }
         router.get("/v1/requests/{id}") { _, context -> Response in
             let token = try context.require(.requester, .operator)
-            return try json(RequestResource(try visibleRequest(try context.parameters.require("id"), to: token, service: service)))
+            return try json(RequestResource(try await visibleRequest(try context.parameters.require("id"), to: token, service: service)))
         }
         router.post("/v1/requests/{id}/retraining") { _, context -> Response in
             _ = try context.require(.operator)
-            return try json(RequestResource(try service.approveRetraining(try context.parameters.require("id"))),
+            return try json(RequestResource(try await service.approveRetraining(try context.parameters.require("id"))),
                             status: .accepted)
         }
         router.get("/v1/requests/{id}/certificate") { _, context -> Response in
             let token = try context.require(.requester, .operator, .auditor)
-            let request = try visibleRequest(try context.parameters.require("id"), to: token, service: service)
-            let contents = try service.certificate(for: request.id).fileContents()
+            let request = try await visibleRequest(try context.parameters.require("id"), to: token, service: service)
+            let contents = try await service.certificate(for: request.id).fileContents()
             return Response(status: .ok, headers: [.contentType: "application/json",
                                                    .contentDisposition: "attachment; filename=\"certificate-\(request.id).json\""],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: contents)))
@@ -146,8 +146,8 @@ public enum ServiceAPI {
 
     /// The request `id` when `token` may see it: requesters see their own only (others' are "not found",
     /// so that ids reveal nothing); operators and auditors see all.
-    static func visibleRequest(_ id: String, to token: AccessToken, service: ErasureService) throws -> ErasureRequest {
-        let request = try service.database.request(id)
+    static func visibleRequest(_ id: String, to token: AccessToken, service: ErasureService) async throws -> ErasureRequest {
+        let request = try await service.database.request(id)
         guard token.role != .requester || request.owner == token.id else { throw ServiceError.notFound("request \(id)") }
         return request
     }
@@ -162,7 +162,7 @@ public enum ServiceAPI {
             guard let after = Int(query["after"].map(String.init) ?? "0"), after >= 0 else {
                 throw ProblemDetails(status: .badRequest, detail: "after: an entry number, 0 or more")
             }
-            let entries = try service.database.ledgerEntries(after: after, limit: limit)
+            let entries = try await service.database.ledgerEntries(after: after, limit: limit)
             return try json(LedgerPage(entries: entries, next: entries.count == limit ? entries.last?.sequence : nil))
         }
     }
@@ -179,7 +179,7 @@ public enum ServiceAPI {
                                 body: ResponseBody(byteBuffer: ByteBuffer(string:
                                     "<p>Sign in with any user name and your qpae token as the password.</p>\n")))
             }
-            let page = StatusPage.render(try StatusPage.view(service: service, token: token))
+            let page = StatusPage.render(try await StatusPage.view(service: service, token: token))
             return Response(status: .ok, headers: [.contentType: "text/html; charset=utf-8", .cacheControl: "no-store"],
                             body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
         }

@@ -31,13 +31,13 @@ public struct ServiceContext: RequestContext {
 /// is how a browser sends it to the status page. A token that is sent but unknown is refused at once;
 /// no token is left to the routes that need one.
 struct TokenAuthentication: RouterMiddleware {
-    let database: ServiceDatabase
+    let database: any ServiceDatabase
 
     func handle(_ request: Request, context: ServiceContext,
                 next: (Request, ServiceContext) async throws -> Response) async throws -> Response {
         var context = context
         if let header = request.headers[.authorization] {
-            guard let presented = Self.presentedToken(header), let token = try database.token(matching: presented) else {
+            guard let presented = Self.presentedToken(header), let token = try await database.token(matching: presented) else {
                 throw ProblemDetails(status: .unauthorized, detail: "the token is not one this service issued")
             }
             context.token = token

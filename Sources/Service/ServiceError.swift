@@ -15,6 +15,8 @@ public enum ServiceError: Error, CustomStringConvertible, Equatable {
     case conflict(String)
     /// A request that cannot be carried out as asked (an unknown subject, every class at once, a bad setting).
     case invalidRequest(String)
+    /// A worker's lease on a request ran out and another worker took it over (or it was finished).
+    case leaseLost(String)
 
     public var description: String {
         switch self {
@@ -23,6 +25,7 @@ public enum ServiceError: Error, CustomStringConvertible, Equatable {
         case let .badDataFolder(folder, problem): "data folder \(folder): \(problem)"
         case let .notFound(what): "\(what) not found"
         case let .conflict(problem), let .invalidRequest(problem): problem
+        case let .leaseLost(id): "the lease on request \(id) was lost: another worker took it over"
         }
     }
 }

@@ -38,6 +38,18 @@ public struct AccessToken: Codable, Sendable, Equatable, FetchableRecord, Persis
     public var name: String
     public var createdAt: Date
 
+    /// A new random token (`qpae_` and 32 random bytes in URL-safe base64) for `role`, and the form in
+    /// which it is stored.
+    static func generate(role: Role, name: String) -> (token: String, stored: AccessToken) {
+        var generator = SystemRandomNumberGenerator()
+        let bytes = (0 ..< 32).map { _ in UInt8.random(in: 0 ... 255, using: &generator) }
+        let token = "qpae_" + Data(bytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
+            .replacingOccurrences(of: "=", with: "")
+        return (token, AccessToken(id: UUID().uuidString.lowercased(), sha256: sha256Hex(token), role: role, name: name,
+                                   createdAt: Date()))
+    }
+
     /// What a token may do.
     public enum Role: String, Codable, Sendable, CaseIterable, DatabaseValueConvertible {
         /// Submits erasure requests and reads its own.
@@ -59,6 +71,8 @@ public struct ErasureRequest: Codable, Sendable, Equatable, FetchableRecord, Per
         case needsExactFallback = "needs-exact-fallback"
 
         public var isFinished: Bool { self == .completed || self == .failed }
+        /// A worker holds it (under a lease).
+        public var isRunning: Bool { self == .running || self == .auditing }
     }
 
     public var id: String
@@ -81,7 +95,8 @@ public struct ErasureRequest: Codable, Sendable, Equatable, FetchableRecord, Per
     public var deadline: Date
     public var startedAt: Date?
     public var finishedAt: Date?
-    /// How many times a worker started it (a restart after a crash runs it again from the start).
+    /// How many times a worker started it (a worker that died leaves it to another, which runs it
+    /// again from the start).
     public var attempts: Int
     public var error: String?
     /// The token that submitted it.
@@ -93,6 +108,86 @@ public struct ErasureRequest: Codable, Sendable, Equatable, FetchableRecord, Per
     public var ledgerSequence: Int?
     /// The measured outcome: before/after figures, the audit, the exact fallback.
     public var outcome: RequestOutcome?
+    /// The worker running it and until when its lease holds (renewed while it runs).
+    public var leaseOwner: String?
+    public var leaseExpiresAt: Date?
+}
+
+extension ErasureRequest {
+    /// Why `self` may not be stored beside `earlier` (the request its owner made before with the same
+    /// idempotency key) and `pending` (the model's unfinished requests); `nil` when it may.
+    func admissionConflict(earlier: ErasureRequest?, pending: [ErasureRequest]) -> ServiceError? {
+        if let earlier {
+            guard earlier.model == model, earlier.subjects == subjects, earlier.reference == reference,
+                  earlier.method == method, earlier.preset == preset, earlier.configuration == configuration else {
+                return .conflict("Idempotency-Key \(idempotencyKey ?? "") was used for request \(earlier.id), which asked for something else")
+            }
+            return nil
+        }
+        if let other = pending.first(where: { !Set($0.subjects).isDisjoint(with: subjects) }) {
+            return .conflict("request \(other.id) (\(other.state.rawValue)) already asks to forget "
+                             + Set(other.subjects).intersection(subjects).sorted().joined(separator: ", "))
+        }
+        return nil
+    }
+
+    /// `self` claimed by `worker` at `now` on `version` for `lease` seconds.
+    func claimed(by worker: String, at now: Date, lease: TimeInterval, version: Int) -> ErasureRequest {
+        var request = self
+        request.state = .running
+        request.startedAt = now
+        request.attempts += 1
+        request.phase = nil
+        request.progress = nil
+        request.error = nil
+        request.baseVersion = version
+        request.leaseOwner = worker
+        request.leaseExpiresAt = now.addingTimeInterval(lease)
+        return request
+    }
+
+    /// `self` ended without a new version.
+    func finished(as state: State, error: String?, outcome: RequestOutcome?) -> ErasureRequest {
+        var request = self
+        request.state = state
+        request.error = error
+        request.outcome = outcome ?? request.outcome
+        request.phase = nil
+        request.progress = nil
+        request.finishedAt = Date()
+        request.leaseOwner = nil
+        request.leaseExpiresAt = nil
+        return request
+    }
+
+    /// `self` completed as `version`, recorded as ledger entry `ledgerSequence`.
+    func completed(version: Int, ledgerSequence: Int, outcome: RequestOutcome) -> ErasureRequest {
+        var request = finished(as: .completed, error: nil, outcome: outcome)
+        request.resultVersion = version
+        request.ledgerSequence = ledgerSequence
+        return request
+    }
+
+    /// `self`, which the audit did not pass, queued again as a retraining without its subjects.
+    ///
+    /// - Throws: ``ServiceError/conflict(_:)`` unless it is `needs-exact-fallback`.
+    func queuedForRetraining() throws -> ErasureRequest {
+        guard state == .needsExactFallback else {
+            throw ServiceError.conflict("request \(id) is \(state.rawValue): only a request in "
+                                        + "\(State.needsExactFallback.rawValue) can be retrained")
+        }
+        var request = self
+        request.state = .queued
+        request.method = "retrain"
+        request.preset = nil
+        request.configuration = "{}"
+        request.finishedAt = nil
+        return request
+    }
+
+    /// Whether `worker` still holds `self`: it is running under `worker`'s lease. A lease that ran out
+    /// still holds until another worker takes the request over.
+    func isHeld(by worker: String) -> Bool { state.isRunning && leaseOwner == worker }
 }
 
 /// What a finished run measured, kept with the request for the API and the status page.

@@ -64,14 +64,16 @@ struct StatusPage {
     static func render(_ view: View) -> String { template.render(view) }
 
     /// The page for `token`, from the service's current state.
-    static func view(service: ErasureService, token: AccessToken, now: Date = Date()) throws -> View {
+    static func view(service: ErasureService, token: AccessToken, now: Date = Date()) async throws -> View {
         let revealing = token.role == .operator
-        let requests = try service.database.requests(owner: token.role == .requester ? token.id : nil, limit: 200)
-        let counts = try service.database.requestCounts()
-        let models = try service.database.models().map { model in
-            let versions = try service.database.versions(of: model.name)
-            return Model(name: model.name, activeVersion: model.activeVersion, versionCount: versions.count,
-                         forgottenCount: versions.first { $0.version == model.activeVersion }?.forgottenClasses.count ?? 0)
+        let requests = try await service.database.requests(model: nil, state: nil, owner: token.role == .requester ? token.id : nil,
+                                                           before: nil, limit: 200)
+        let counts = try await service.database.requestCounts()
+        var models: [Model] = []
+        for model in try await service.database.models() {
+            let versions = try await service.database.versions(of: model.name)
+            models.append(Model(name: model.name, activeVersion: model.activeVersion, versionCount: versions.count,
+                                forgottenCount: versions.first { $0.version == model.activeVersion }?.forgottenClasses.count ?? 0))
         }
         return View(generatedAt: Self.format(now), role: token.role.rawValue, tokenName: token.name,
                     publicKey: service.identity.publicKeyText,

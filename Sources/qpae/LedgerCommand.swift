@@ -7,7 +7,7 @@ struct LedgerCommand: ParsableCommand {
         commandName: "ledger", abstract: "Check the service's ledger.", subcommands: [LedgerVerifyCommand.self])
 }
 
-struct LedgerVerifyCommand: ParsableCommand {
+struct LedgerVerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Recompute the ledger's hash chain and every signature; name the first entry that does not match.",
@@ -19,12 +19,12 @@ struct LedgerVerifyCommand: ParsableCommand {
                                valueName: "key"))
     var publicKey: String?
 
-    func run() throws {
+    func run() async throws {
         let keyText = try publicKey.map(readKeyText) ?? String(contentsOf: folder.url.appendingPathComponent("signing-key.pub"), encoding: .utf8)
         guard let key = SigningIdentity.publicKey(fromText: keyText) else {
             throw ValidationError("--public-key: not an Ed25519 public key (ed25519:BASE64)")
         }
-        let verification = try ServiceDatabase(folder: folder.url).verifyLedger(with: key)
+        let verification = try await DatabaseLocation(folder.database).open(folder: folder.url).verifyLedger(with: key)
         print(verification)
         if !verification.isValid { throw ExitCode.failure }
     }

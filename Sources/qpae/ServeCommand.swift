@@ -7,11 +7,33 @@ extension ServiceSettings.PromotionPolicy: ExpressibleByArgument {}
 
 /// Where the service keeps its state; shared by the commands that read it.
 struct DataFolderOption: ParsableArguments {
-    @Option(help: ArgumentHelp("The service's data folder: its database, signing key, model store and caches.",
+    @Option(help: ArgumentHelp("The service's data folder: its signing key, caches and (by default) its database and model store.",
                                valueName: "folder"))
     var dataDir: String
 
+    @Option(help: ArgumentHelp("sqlite (service.sqlite in the data folder, one instance) or a PostgreSQL URL that several instances share: postgres://user[:password]@host[:port]/database, or postgres://user@/database?host=/socket/folder.",
+                               valueName: "url"))
+    var database = "sqlite"
+
+    @Option(help: ArgumentHelp("The folder of checkpoints, by SHA-256 (default: models/ in the data folder); instances sharing a database share it too.",
+                               valueName: "folder"))
+    var modelStore: String?
+
     var url: URL { URL(fileURLWithPath: dataDir) }
+
+    func validate() throws {
+        do {
+            _ = try DatabaseLocation(database)
+        } catch let error as ServiceError {
+            throw ValidationError(error.description)
+        }
+    }
+
+    /// The service these options name, opened with `settings`.
+    func service(settings: ServiceSettings = ServiceSettings()) async throws -> ErasureService {
+        try await ErasureService(folder: url, database: try DatabaseLocation(database),
+                                 modelStore: modelStore.map { URL(fileURLWithPath: $0) }, settings: settings)
+    }
 }
 
 struct ServeCommand: AsyncParsableCommand {
@@ -54,6 +76,9 @@ struct ServeStartCommand: AsyncParsableCommand {
                                valueName: "policy"))
     var promote: ServiceSettings.PromotionPolicy = .indistinguishable
 
+    @Option(help: "Seconds a worker's claim on a request holds without renewal: after a crash, another worker (or this instance restarted) takes the request over within this long.")
+    var leaseSeconds = 60.0
+
     @Option(help: "Days a request has before its deadline (GDPR art. 12(3): one month).")
     var deadlineDays = 30.0
 
@@ -63,6 +88,7 @@ struct ServeStartCommand: AsyncParsableCommand {
     func validate() throws {
         guard workers >= 1 else { throw ValidationError("--workers \(workers): must be 1 or more") }
         guard (0 ... 65535).contains(port) else { throw ValidationError("--port \(port): must lie between 1 and 65535") }
+        guard leaseSeconds >= 1 else { throw ValidationError("--lease-seconds \(leaseSeconds): must be 1 or more") }
         guard deadlineDays > 0 else { throw ValidationError("--deadline-days \(deadlineDays): must be more than 0") }
         guard maximumBodyBytes >= 1024 else { throw ValidationError("--maximum-body-bytes \(maximumBodyBytes): must be 1024 or more") }
     }
@@ -75,10 +101,11 @@ struct ServeStartCommand: AsyncParsableCommand {
         settings.promotion = promote
         settings.deadline = deadlineDays * 24 * 3600
         settings.maximumBodyBytes = maximumBodyBytes
-        let service = try ErasureService(folder: folder.url, settings: settings)
-        try service.startWorkers()
+        settings.lease = leaseSeconds
+        let service = try await folder.service(settings: settings)
+        service.startWorkers()
         FileHandle.standardOutput.write(Data(("qpae serve: data folder \(folder.url.path), \(workers) worker(s), audits against \(audit.oracles) retrained "
-              + "models, public key \(service.identity.publicKeyText)\n").utf8))
+              + "models, database \(folder.database == "sqlite" ? "sqlite" : "postgres"), instance \(service.instance), public key \(service.identity.publicKeyText)\n").utf8))
         try await ServiceAPI.serve(service, host: host, port: port) { [host] port in
             FileHandle.standardOutput.write(Data("listening on http://\(host):\(port)\n".utf8))
         }
@@ -91,7 +118,7 @@ struct TokenCommand: ParsableCommand {
         subcommands: [TokenCreateCommand.self, TokenListCommand.self])
 }
 
-struct TokenCreateCommand: ParsableCommand {
+struct TokenCreateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "create",
         abstract: "Make a bearer token and print it once (only its hash is kept).",
@@ -105,19 +132,18 @@ struct TokenCreateCommand: ParsableCommand {
     @Option(help: "Whose token it is, for the list.")
     var name: String
 
-    func run() throws {
-        let service = try ErasureService(folder: folder.url)
-        print(try service.database.createToken(role: role, name: name))
+    func run() async throws {
+        print(try await folder.service().database.createToken(role: role, name: name))
     }
 }
 
-struct TokenListCommand: ParsableCommand {
+struct TokenListCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "list", abstract: "List the tokens (never the tokens themselves).")
 
     @OptionGroup var folder: DataFolderOption
 
-    func run() throws {
-        for token in try ErasureService(folder: folder.url).database.tokens() {
+    func run() async throws {
+        for token in try await folder.service().database.tokens() {
             print("\(token.id)  \(token.role.rawValue)  \(token.name)  \(ISO8601DateFormatter().string(from: token.createdAt))")
         }
     }

@@ -7,8 +7,8 @@ import Training
 /// Requests carried out by the worker path, start to finish: versions chained, the ledger written and
 /// verified, certificates that check out with the key the API serves, and the exact fallback.
 @Suite(.serialized) struct ErasureLifecycleTests {
-    @Test func sequentialRequestsChainVersionsAndEndInCertificates() async throws {
-        let fixture = try ServiceFixture()
+    @Test(arguments: Backend.allCases) func sequentialRequestsChainVersionsAndEndInCertificates(_ backend: Backend) async throws {
+        let fixture = try await ServiceFixture(backend)
         let classes = ServiceFixture.classes
         try await fixture.test { client in
             _ = try await client.registerModel()
@@ -22,8 +22,9 @@ import Training
                 #expect(resource.state == .queued && resource.secondsLeft.map { $0 > 29 * 24 * 3600 } == true)
                 ids.append(resource.id)
             }
-            #expect(fixture.service.runNextRequest() && fixture.service.runNextRequest())
-            #expect(!fixture.service.runNextRequest())                                     // the queue is empty
+            #expect(await fixture.service.runNextRequest())
+            #expect(await fixture.service.runNextRequest())
+            #expect(await !fixture.service.runNextRequest())                                     // the queue is empty
 
             let model = try await client.send(.get, "/v1/models/tiny", as: .operator).decode(ModelResource.self)
             #expect(model.activeVersion == 3 && model.versions?.map(\.active) == [false, false, true])
@@ -51,7 +52,7 @@ import Training
                 #expect(record.after.sha256 == model.versions?[index + 1].sha256)
                 #expect(record.seed == 5 && record.method == "retrain")
                 // The subject is a commitment that its salt opens, and the name appears nowhere.
-                let stored = try fixture.service.database.request(id)
+                let stored = try await fixture.service.database.request(id)
                 #expect(record.subjects == [ErasureJob.commitment(classes[index], stored.subjectSalts[0])])
                 #expect(!certificate.entry.text.contains(classes[index]))
             }
@@ -64,7 +65,7 @@ import Training
             #expect(ledger.entries.map(\.sequence) == [1] && ledger.next == 1)
             let rest = try await client.send(.get, "/v1/ledger?after=1", as: .auditor).decode(LedgerPage.self)
             #expect(rest.entries.map(\.sequence) == [2] && rest.next == nil)
-            #expect(try fixture.service.database.verifyLedger(with: key).verifiedCount == 2)
+            #expect(try await fixture.service.database.verifyLedger(with: key).verifiedCount == 2)
             // A subject forgotten already cannot be asked for again.
             let again = try await client.send(.post, "/v1/requests", as: .requester,
                                               body: Submission(model: "tiny", subjects: [classes[0]], reference: "again"))
@@ -76,8 +77,8 @@ import Training
         }
     }
 
-    @Test func anErasureTheAuditRejectsWaitsForRetrainingAndIsNeverPromoted() async throws {
-        let fixture = try ServiceFixture()
+    @Test(arguments: Backend.allCases) func anErasureTheAuditRejectsWaitsForRetrainingAndIsNeverPromoted(_ backend: Backend) async throws {
+        let fixture = try await ServiceFixture(backend)
         let subject = ServiceFixture.classes[0]
         try await fixture.test { client in
             _ = try await client.registerModel()
@@ -87,7 +88,7 @@ import Training
             let id = try await client.send(.post, "/v1/requests", as: .requester,
                                            body: Submission(model: "tiny", subjects: [subject], reference: "R-1",
                                                             configuration: configuration)).decode(RequestResource.self).id
-            #expect(fixture.service.runNextRequest())
+            #expect(await fixture.service.runNextRequest())
             let waiting = try await client.send(.get, "/v1/requests/\(id)", as: .operator).decode(RequestResource.self)
             #expect(waiting.state == .needsExactFallback)
             #expect(waiting.outcome?.audit?.verdict == "not forgotten")
@@ -95,33 +96,79 @@ import Training
             #expect(waiting.certificate == nil && waiting.ledgerSequence == nil)
             #expect(try await client.send(.get, "/v1/requests/\(id)/certificate", as: .operator).status == .notFound)
             #expect(try await client.send(.get, "/v1/models/tiny", as: .operator).decode(ModelResource.self).activeVersion == 1)
-            #expect(try fixture.service.database.ledgerEntries().isEmpty)
+            #expect(try await fixture.service.database.ledgerEntries().isEmpty)
 
             let approved = try await client.send(.post, "/v1/requests/\(id)/retraining", as: .operator)
             #expect(approved.status == .accepted)
             #expect(try approved.decode(RequestResource.self).state == .queued)
             #expect(try await client.send(.post, "/v1/requests/\(id)/retraining", as: .operator).status == .conflict)
-            #expect(fixture.service.runNextRequest())
+            #expect(await fixture.service.runNextRequest())
             let done = try await client.send(.get, "/v1/requests/\(id)", as: .requester).decode(RequestResource.self)
             #expect(done.state == .completed && done.method == "retrain" && done.attempts == 2 && done.resultVersion == 2)
-            #expect(try fixture.service.database.ledgerEntries().count == 1)
+            #expect(try await fixture.service.database.ledgerEntries().count == 1)
         }
     }
 
-    @Test func aFailingJobIsRecordedWithItsReason() async throws {
+    @Test(arguments: Backend.allCases) func aFailingJobIsRecordedWithItsReason(_ backend: Backend) async throws {
         var settings = ServiceFixture.quickSettings
         settings.promotion = .always
-        let fixture = try ServiceFixture(settings: settings)
+        let fixture = try await ServiceFixture(backend, settings: settings)
         try await fixture.test { client in
             let registration = ModelRegistration(name: "nodata", path: ServiceFixture.checkpoint.path, dataPath: "/no/such/corpus")
             #expect(try await client.send(.post, "/v1/models", as: .operator, body: registration).status == .created)
             let id = try await client.send(.post, "/v1/requests", as: .operator,
                                            body: Submission(model: "nodata", subjects: [ServiceFixture.classes[0]], reference: "R"))
                 .decode(RequestResource.self).id
-            #expect(fixture.service.runNextRequest())
+            #expect(await fixture.service.runNextRequest())
             let failed = try await client.send(.get, "/v1/requests/\(id)", as: .operator).decode(RequestResource.self)
             #expect(failed.state == .failed && failed.error?.contains("/no/such/corpus") == true, "\(failed.error ?? "")")
             #expect(try await client.send(.get, "/v1/models/nodata", as: .operator).decode(ModelResource.self).activeVersion == 1)
+        }
+    }
+
+    @Test(arguments: Backend.allCases)
+    func requestsForOneModelWaitForEachOtherAndALapsedLeaseIsTakenOver(_ backend: Backend) async throws {
+        let fixture = try await ServiceFixture(backend)
+        let classes = ServiceFixture.classes
+        let database = fixture.service.database
+        try await fixture.test { client in
+            _ = try await client.registerModel("a")
+            _ = try await client.registerModel("b")
+            var ids: [String] = []
+            for (model, subject) in [("a", classes[0]), ("a", classes[1]), ("b", classes[0])] {
+                ids.append(try await client.send(.post, "/v1/requests", as: .operator,
+                                                 body: Submission(model: model, subjects: [subject], reference: "r"))
+                    .decode(RequestResource.self).id)
+            }
+            // The first request of model a runs; a's second waits for it, b's may start beside it.
+            #expect(try await database.claimNextRequest(worker: "w1", lease: 0.5)?.id == ids[0])
+            #expect(try await database.claimNextRequest(worker: "w2", lease: 60)?.id == ids[2])
+            #expect(try await database.claimNextRequest(worker: "w3", lease: 60) == nil)
+            // w1 dies: once its lease lapses, another worker takes its request over, from the start.
+            try await Task.sleep(for: .seconds(0.7))
+            let takenOver = try await database.claimNextRequest(worker: "w3", lease: 60)
+            #expect(takenOver?.id == ids[0] && takenOver?.attempts == 2 && takenOver?.leaseOwner == "w3")
+            // w1 comes back: every write it tries is refused, so the request ends once, by w3.
+            await #expect(throws: ServiceError.leaseLost(ids[0])) { try await database.renewLease(of: ids[0], worker: "w1", lease: 60) }
+            await #expect(throws: ServiceError.leaseLost(ids[0])) {
+                try await database.finish(ids[0], worker: "w1", state: .failed, error: "late", outcome: nil)
+            }
+            try await database.setProgress(of: ids[0], worker: "w1", state: .auditing, phase: "late", progress: 0.5)
+            #expect(try await database.request(ids[0]).phase == nil)
+            try await database.finish(ids[0], worker: "w3", state: .failed, error: "stopped by the test", outcome: nil)
+            // Now a's second request may run.
+            #expect(try await database.claimNextRequest(worker: "w1", lease: 60)?.id == ids[1])
+        }
+    }
+
+    @Test func readinessFollowsTheWorkers() async throws {
+        let fixture = try await ServiceFixture()
+        try await fixture.test { (client: ServiceFixture.Client) async throws in
+            #expect(try await client.send(.get, "/readyz", as: nil).status == .serviceUnavailable)
+            fixture.service.startWorkers()
+            #expect(try await client.send(.get, "/readyz", as: nil).status == .ok)
+            await fixture.service.stopWorkers()
+            #expect(try await client.send(.get, "/readyz", as: nil).status == .serviceUnavailable)
         }
     }
 }

@@ -34,8 +34,8 @@ import Testing
         return operations
     }
 
-    @Test func theDocumentDescribesEveryRouteAndNoOther() throws {
-        let fixture = try ServiceFixture()
+    @Test func theDocumentDescribesEveryRouteAndNoOther() async throws {
+        let fixture = try await ServiceFixture()
         let served = Set(ServiceAPI.router(for: fixture.service).routes.map { "\($0.method.rawValue) \($0.path)" })
         let documented = try Self.operations()
         #expect(Set(documented.keys) == served)

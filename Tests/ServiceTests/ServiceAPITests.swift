@@ -7,8 +7,8 @@ import Training
 /// Every route in process: the role matrix, idempotency, bad input, and requests carried through to a
 /// certificate that verifies with the public key the API hands out.
 @Suite(.serialized) struct ServiceAPITests {
-    @Test func theRoleMatrixHolds() async throws {
-        let fixture = try ServiceFixture()
+    @Test(arguments: Backend.allCases) func theRoleMatrixHolds(_ backend: Backend) async throws {
+        let fixture = try await ServiceFixture(backend)
         try await fixture.test { client in
             _ = try await client.registerModel()
             let id = try await client.send(.post, "/v1/requests", as: .requester,
@@ -54,9 +54,9 @@ import Training
         }
     }
 
-    @Test func requestersSeeOnlyTheirOwnRequests() async throws {
-        let fixture = try ServiceFixture()
-        let second = try fixture.service.database.createToken(role: .requester, name: "another desk")
+    @Test(arguments: Backend.allCases) func requestersSeeOnlyTheirOwnRequests(_ backend: Backend) async throws {
+        let fixture = try await ServiceFixture(backend)
+        let second = try await fixture.service.database.createToken(role: .requester, name: "another desk")
         try await fixture.test { client in
             _ = try await client.registerModel()
             let mine = try await client.send(.post, "/v1/requests", as: .requester,
@@ -71,8 +71,8 @@ import Training
         }
     }
 
-    @Test func aRetriedSubmitReturnsTheSameRequest() async throws {
-        let fixture = try ServiceFixture()
+    @Test(arguments: Backend.allCases) func aRetriedSubmitReturnsTheSameRequest(_ backend: Backend) async throws {
+        let fixture = try await ServiceFixture(backend)
         try await fixture.test { client in
             _ = try await client.registerModel()
             let submission = Submission(model: "tiny", subjects: [ServiceFixture.classes[0]], reference: "DSAR-17")
@@ -86,12 +86,12 @@ import Training
             #expect(conflicting.status == .conflict)
             // Without a key, a second request for a subject already pending is a conflict too.
             #expect(try await client.send(.post, "/v1/requests", as: .operator, body: submission).status == .conflict)
-            #expect(try fixture.service.database.requests().count == 1)
+            #expect(try await fixture.service.database.requests().count == 1)
         }
     }
 
-    @Test func badInputIsRefusedWithAProblemThatSaysWhy() async throws {
-        let fixture = try ServiceFixture()
+    @Test(arguments: Backend.allCases) func badInputIsRefusedWithAProblemThatSaysWhy(_ backend: Backend) async throws {
+        let fixture = try await ServiceFixture(backend)
         try await fixture.test { client in
             _ = try await client.registerModel()
             let classes = ServiceFixture.classes
@@ -126,7 +126,7 @@ import Training
             #expect(duplicate.status == .conflict)
             let missing = try await client.send(.post, "/v1/models", as: .operator, body: ModelRegistration(name: "x", path: "/no/such.safetensors"))
             #expect(missing.status == .unprocessableContent && missing.problem?.detail.contains("/no/such.safetensors") == true)
-            #expect(try fixture.service.database.requests().isEmpty)
+            #expect(try await fixture.service.database.requests().isEmpty)
         }
     }
 }

@@ -10,8 +10,23 @@ import TestSupport
 import Testing
 import Training
 
-/// A service on a fresh data folder with one token per role, and a tiny speaker model (3 espeak-ng
-/// speakers, a CNN trained for two epochs) to register in it.
+/// The databases the service runs on; the shared tests run on each.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case sqlite, postgres
+
+    var testDescription: String { rawValue }
+
+    /// A fresh, empty database of this kind (PostgreSQL: a new database in ``TestPostgres``'s cluster).
+    func location() throws -> DatabaseLocation {
+        switch self {
+        case .sqlite: .sqlite
+        case .postgres: .postgres(try TestPostgres.freshDatabase())
+        }
+    }
+}
+
+/// A service on a fresh data folder and database with one token per role, and a tiny speaker model
+/// (3 espeak-ng speakers, a CNN trained for two epochs) to register in it.
 struct ServiceFixture {
     let service: ErasureService
     let tokens: [AccessToken.Role: String]
@@ -42,11 +57,11 @@ struct ServiceFixture {
         return settings
     }
 
-    init(settings: ServiceSettings = quickSettings, folder: URL? = nil) throws {
-        let folder = folder ?? FileManager.default.temporaryDirectory.appendingPathComponent("qpae-service-\(UUID().uuidString)")
-        service = try ErasureService(folder: folder, settings: settings)
+    init(_ backend: Backend = .sqlite, settings: ServiceSettings = quickSettings) async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-service-\(UUID().uuidString)")
+        service = try await ErasureService(folder: folder, database: try backend.location(), settings: settings)
         var tokens: [AccessToken.Role: String] = [:]
-        for role in AccessToken.Role.allCases { tokens[role] = try service.database.createToken(role: role, name: "test \(role)") }
+        for role in AccessToken.Role.allCases { tokens[role] = try await service.database.createToken(role: role, name: "test \(role)") }
         self.tokens = tokens
     }
 

@@ -28,7 +28,7 @@ import Training
         #expect(FileManager.default.isExecutableFile(atPath: Self.browser), "install chromium-headless-shell (scripts/install-system-deps)")
         var settings = ServiceFixture.quickSettings
         settings.deadline = 1                                   // so the request still queued is overdue
-        let fixture = try ServiceFixture(settings: settings)
+        let fixture = try await ServiceFixture(settings: settings)
         let classes = ServiceFixture.classes
         let nothing = JSONValue.object(["epochs": .integer(0), "without": .array(["interference", "superposition",
             "fine-tune", "entropy", "mixing"].map(JSONValue.string))])
@@ -41,7 +41,8 @@ import Training
                                                                   method: method, configuration: configuration))
                     .decode(RequestResource.self).id)
             }
-            #expect(fixture.service.runNextRequest() && fixture.service.runNextRequest())   // the third stays queued
+            #expect(await fixture.service.runNextRequest())
+            #expect(await fixture.service.runNextRequest())                        // the third stays queued
             try await Task.sleep(for: .seconds(1.1))
             let port = try #require(client.client.port)
             let page = try Self.load("http://operator:\(fixture.tokens[.operator]!)@127.0.0.1:\(port)/status")

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
 
-extension ServiceDatabase {
+extension SQLiteServiceDatabase {
     /// Appends `record` as the next entry of the chain, signed by `identity`, inside the caller's
     /// transaction (the head is read and written in it, so appends never fork the chain).
     static func appendToLedger(_ record: LedgerRecord, identity: SigningIdentity, in db: Database) throws -> SignedLedgerEntry {
@@ -14,27 +14,19 @@ extension ServiceDatabase {
         return signed
     }
 
-    /// Ledger entries in stored order after `sequence`, `limit` at most (all when `nil`).
-    public func ledgerEntries(after sequence: Int = 0, limit: Int? = nil) throws -> [SignedLedgerEntry] {
-        try pool.read { db in
+    public func ledgerEntries(after sequence: Int, limit: Int?) async throws -> [SignedLedgerEntry] {
+        try await pool.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM ledger WHERE sequence > ? ORDER BY rowid LIMIT ?",
                              arguments: [sequence, limit ?? -1]).map(Self.ledgerEntry(from:))
         }
     }
 
-    /// - Throws: ``ServiceError/notFound(_:)``.
-    public func ledgerEntry(_ sequence: Int) throws -> SignedLedgerEntry {
-        guard let row = try pool.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE sequence = ?",
+    public func ledgerEntry(_ sequence: Int) async throws -> SignedLedgerEntry {
+        guard let row = try await pool.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM ledger WHERE sequence = ?",
                                                                arguments: [sequence]) }) else {
             throw ServiceError.notFound("ledger entry \(sequence)")
         }
         return Self.ledgerEntry(from: row)
-    }
-
-    /// Checks the whole stored chain with `key` (``LedgerVerification/verify(_:with:)``), in the order
-    /// the rows were written.
-    public func verifyLedger(with key: SigningIdentity.PublicKey) throws -> LedgerVerification {
-        LedgerVerification.verify(try ledgerEntries(), with: key)
     }
 
     private static func ledgerEntry(from row: Row) -> SignedLedgerEntry {
