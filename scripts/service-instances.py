@@ -7,7 +7,7 @@ service (submit to claim), each instance's peak memory; then, with 2 instances, 
 one is killed with SIGKILL mid-job (lease 10 s).
 
     scripts/service-load            # once, for the models (or MODELS=6 DURATION=10 scripts/service-load)
-    scripts/service-instances.py [WORK_FOLDER]
+    scripts/service-instances.py [WORK_FOLDER]       (COUNTS="1 3" for some of the runs, BATCH=0 to time only the queue)
 
 Starts its own throw-away PostgreSQL cluster (Debian's postgresql; as the postgres user when run as root).
 """
@@ -108,15 +108,16 @@ def run(count, binaries, cluster):
             time.sleep(0.2)
     # The batch: 12 retraining requests over 6 models.
     start = time.time()
+    batch = int(os.environ.get("BATCH", "12"))
     ids = [request("POST", f"{instances[i % count].url}/v1/requests", token,
                    {"model": f"m{i % 6 + 1}", "subjects": [subjects[i // 6]], "reference": f"batch {i}", "method": "retrain"})["id"]
-           for i in range(12)]
+           for i in range(batch)]
     while True:
         states = [request("GET", f"{instances[0].url}/v1/requests/{id}", token) for id in ids]
         if all(s["state"] in ("completed", "failed") for s in states):
             break
         time.sleep(0.5)
-    hours = (max(when(s["finishedAt"]) for s in states) - start) / 3600
+    hours = (max([when(s["finishedAt"]) for s in states], default=start + 1) - start) / 3600
     failed = sum(s["state"] != "completed" for s in states)
     memory = [instance.peak_memory_mib() for instance in instances]
     takeover = None
@@ -143,7 +144,7 @@ def run(count, binaries, cluster):
         instances.remove(holder)
     for instance in instances:
         instance.stop()
-    return dict(instances=count, jobs=12, failed=failed, jobs_per_hour=12 / hours, minutes=hours * 60,
+    return dict(instances=count, jobs=batch, failed=failed, jobs_per_hour=batch / hours, minutes=hours * 60,
                 queue_latency_ms=[round(1000 * l) for l in latencies], peak_memory_mib=[round(m) for m in memory],
                 takeover_seconds=takeover)
 
@@ -155,7 +156,7 @@ if __name__ == "__main__":
           f"{os.cpu_count()} CPUs; lease {lease} s; 12 retraining jobs (FSDD-half CNN, 2 epochs) per run")
     binaries, cluster = start_cluster()
     try:
-        for count in (1, 2, 3):
+        for count in [int(c) for c in os.environ.get("COUNTS", "1 2 3").split()]:
             print(json.dumps(run(count, binaries, cluster)), flush=True)
     finally:
         stop_cluster(binaries, cluster)

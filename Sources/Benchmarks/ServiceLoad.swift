@@ -113,6 +113,7 @@ struct ServiceLoad {
     func printThroughput() async {
         var finished: [(start: Date, end: Date)] = [], states: [String: Int] = [:], before: String?
         let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]    // the API's times carry milliseconds
         repeat {
             let path = "v1/requests?limit=500" + (before.map { "&before=\($0)" } ?? "")
             guard let (data, _) = try? await URLSession.shared.data(for: request("GET", "")

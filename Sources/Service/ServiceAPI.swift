@@ -195,12 +195,40 @@ public enum ServiceAPI {
         return limit
     }
 
+    /// Times in the API: ISO 8601 in UTC with milliseconds (`2026-11-30T20:32:21.417Z`), so that queue
+    /// and job latencies can be read from them.
+    static func dateText(_ date: Date) -> String {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        return formatter.string(from: date)
+    }
+
     static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
+        encoder.dateEncodingStrategy = .custom { date, encoder in
+            var container = encoder.singleValueContainer()
+            try container.encode(dateText(date))
+        }
         return encoder
     }()
+
+    /// A decoder for the API's JSON: times with or without fractional seconds.
+    public static func makeDecoder() -> JSONDecoder {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .custom { decoder in
+            let text = try decoder.singleValueContainer().decode(String.self)
+            let formatter = ISO8601DateFormatter()
+            formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+            if let date = formatter.date(from: text) { return date }
+            formatter.formatOptions = [.withInternetDateTime]
+            guard let date = formatter.date(from: text) else {
+                throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: "not an ISO 8601 time: \(text)"))
+            }
+            return date
+        }
+        return decoder
+    }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         var headers = headers
@@ -216,8 +244,6 @@ public enum ServiceAPI {
     static func decode<Value: Decodable>(_ type: Value.Type, from request: Request, service: ErasureService) async throws -> Value {
         var request = request
         let body = try await request.collectBody(upTo: service.settings.maximumBodyBytes)
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(type, from: Data(body.readableBytesView))
+        return try makeDecoder().decode(type, from: Data(body.readableBytesView))
     }
 }

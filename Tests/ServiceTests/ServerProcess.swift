@@ -70,9 +70,7 @@ final class ServerProcess {
     }
 
     func get<Value: Decodable>(_ path: String, as type: Value.Type, token: String) async throws -> Value {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .iso8601
-        return try decoder.decode(type, from: try await send("GET", path, token: token).body)
+        return try ServiceAPI.makeDecoder().decode(type, from: try await send("GET", path, token: token).body)
     }
 
     func request(_ id: String, token: String) async throws -> RequestResource {

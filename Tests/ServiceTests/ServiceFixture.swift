@@ -84,9 +84,7 @@ struct ServiceFixture {
             var body: Data
 
             func decode<Value: Decodable>(_ type: Value.Type) throws -> Value {
-                let decoder = JSONDecoder()
-                decoder.dateDecodingStrategy = .iso8601
-                return try decoder.decode(type, from: body)
+                try ServiceAPI.makeDecoder().decode(type, from: body)
             }
 
             var problem: ProblemDetails.Body? { try? decode(ProblemDetails.Body.self) }
