@@ -23,15 +23,15 @@ import Testing
         #expect(submitted.status == 202)
         let id = try JSONDecoder().decode(ServerProcess.IdOnly.self, from: submitted.body).id
 
-        // Kill it while the job runs (claimed, not finished).
+        // Kill it while the job runs: the worker logs its claim once the request is running under its lease.
         let deadline = Date().addingTimeInterval(120)
-        var observed = try await first.request(id, token: token)
-        while !observed.state.isRunning, !observed.state.isFinished, Date() < deadline {
-            try await Task.sleep(for: .milliseconds(10))
-            observed = try await first.request(id, token: token)
-        }
-        #expect(observed.state.isRunning, "the job was \(observed.state.rawValue) before it could be killed: \(observed.error ?? "")")
-        first.kill()
+        let killed = await first.kill(whenLogContains: "request \(id): \(first.instanceName)/", within: 120)
+        #expect(killed, "the job was never claimed: \((try? String(contentsOf: first.log, encoding: .utf8)) ?? "")")
+        let log = try String(contentsOf: first.log, encoding: .utf8)
+        #expect(!log.contains("request \(id): completed"), "the job finished before it could be killed: \(log)")
+        let killedState = try await SQLiteServiceDatabase(folder: folder).request(id)
+        #expect(killedState.state.isRunning && killedState.attempts == 1 && killedState.leaseOwner?.hasPrefix(first.instanceName) == true,
+                "\(killedState.state) attempt \(killedState.attempts) lease \(killedState.leaseOwner ?? "none")")
 
         let second = try ServerProcess(folder: folder, name: "serve-2", arguments: arguments)
         defer { second.stop() }

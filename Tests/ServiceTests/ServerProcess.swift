@@ -6,7 +6,7 @@ import Service
 
 /// A `qpae serve` in a process of its own (the executable built beside the test bundle), on a port the
 /// system picked, its output in `<folder>/<name>.log`.
-final class ServerProcess {
+final class ServerProcess: @unchecked Sendable {          // `Process` is used from one thread at a time
     static var executable: URL {
         URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("qpae")
     }
@@ -49,6 +49,26 @@ final class ServerProcess {
     func kill() {
         Foundation.kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()
+    }
+
+    /// Kills the process with SIGKILL as soon as its log contains `text`, watching from a thread of its own:
+    /// a test's tasks share a cooperative pool as wide as the machine, which other tests' training can hold
+    /// for longer than a whole small job, so polling from a task may only see the job after it finished.
+    /// Answers whether the text appeared (and the process was killed) within `seconds`.
+    func kill(whenLogContains text: String, within seconds: TimeInterval) async -> Bool {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                let deadline = Date().addingTimeInterval(seconds)
+                while Date() < deadline {
+                    if let written = try? String(contentsOf: self.log, encoding: .utf8), written.contains(text) {
+                        self.kill()
+                        return continuation.resume(returning: true)
+                    }
+                    Thread.sleep(forTimeInterval: 0.005)
+                }
+                continuation.resume(returning: false)
+            }
+        }
     }
 
     func stop() {
