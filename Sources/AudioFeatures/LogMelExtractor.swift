@@ -55,22 +55,16 @@ public final class LogMelExtractor: Sendable {
         plan = RealFFTPlan(length: settings.fftLength)
     }
 
-    /// Cuts a signal at `settings.sampleRate` into consecutive non-overlapping examples of
-    /// `exampleLength` samples; the last, partial one is zero-padded at the end.
+    /// Cuts a signal at `settings.sampleRate` into examples of `exampleLength` samples, where
+    /// ``windowPlan(for:)`` puts them: on the speech under `settings.windowing`, else consecutive
+    /// non-overlapping examples from the start, the last, partial one zero-padded at the end.
     ///
-    /// `ceil(count / exampleLength)` examples: a clip shorter than one example gives one padded example,
-    /// 40,000 samples give 3 (the third holds 8,800 samples and 6,800 zeros). **An empty signal gives no
-    /// examples**: there is nothing to classify, and a caller that needs one must decide that itself.
+    /// Without windowing, `ceil(count / exampleLength)` examples: a clip shorter than one example gives
+    /// one padded example, 40,000 samples give 3 (the third holds 8,800 samples and 6,800 zeros).
+    /// **An empty signal gives no examples**: there is nothing to classify, and a caller that needs one
+    /// must decide that itself.
     public func examples(from samples: [Float]) -> [[Float]] {
-        let length = settings.exampleLength
-        return stride(from: 0, to: samples.count, by: length).map { start in
-            let end = min(start + length, samples.count)
-            var example = Array(samples[start..<end])
-            if example.count < length {
-                example.append(contentsOf: repeatElement(0, count: length - example.count))
-            }
-            return example
-        }
+        windowPlan(for: samples).starts.map { example(of: samples, from: $0) }
     }
 
     /// ``examples(from:)`` with each example labelled by `recordingID` and its position.

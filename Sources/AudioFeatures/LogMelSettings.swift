@@ -39,11 +39,16 @@ public struct LogMelSettings: Codable, Hashable, Sendable {
     public var highestFrequency: Double
     /// Added before the logarithm, `log(mel + logOffset)` (VGGish `LOG_OFFSET`). Default 0.01.
     public var logOffset: Double
+    /// Where examples are taken from a recording: on its speech (``ExampleWindowing``), or, when `nil`,
+    /// consecutively from its start as VGGish does. Absent from the JSON when `nil`, so settings written
+    /// before it existed read back, and hash, as they did.
+    public var windowing: ExampleWindowing?
 
     /// Creates settings; every argument defaults to VGGish's value.
     public init(sampleRate: Int = 16_000, exampleLength: Int = 15_600, windowLength: Int = 400,
                 hopLength: Int = 160, fftLength: Int = 512, melBandCount: Int = 64,
-                lowestFrequency: Double = 125, highestFrequency: Double = 7_500, logOffset: Double = 0.01) {
+                lowestFrequency: Double = 125, highestFrequency: Double = 7_500, logOffset: Double = 0.01,
+                windowing: ExampleWindowing? = nil) {
         self.sampleRate = sampleRate
         self.exampleLength = exampleLength
         self.windowLength = windowLength
@@ -53,10 +58,15 @@ public struct LogMelSettings: Codable, Hashable, Sendable {
         self.lowestFrequency = lowestFrequency
         self.highestFrequency = highestFrequency
         self.logOffset = logOffset
+        self.windowing = windowing
     }
 
     /// VGGish's framing (SPEC §5): 16 kHz, 15,600-sample examples, 400/160/512, 64 mels 125–7,500 Hz.
     public static let vggish = LogMelSettings()
+
+    /// What new models are trained with: VGGish's framing, examples taken where the speech is
+    /// (``ExampleWindowing``'s defaults).
+    public static let recommended = LogMelSettings(windowing: ExampleWindowing())
 
     /// Frames per example without centring: `1 + (exampleLength − windowLength) / hopLength`
     /// (96 for VGGish). Zero when an example is shorter than one window.
@@ -85,6 +95,7 @@ public struct LogMelSettings: Codable, Hashable, Sendable {
                           "LogMelSettings: need 0 ≤ lowestFrequency \(lowestFrequency) < highestFrequency "
                           + "\(highestFrequency) ≤ sampleRate/2 = \(Double(sampleRate) / 2)")
         checkPrecondition(logOffset > 0, "LogMelSettings: logOffset \(logOffset) must be positive")
+        windowing?.validate()
     }
 }
 

@@ -30,6 +30,26 @@ public enum SplitMethod: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
+/// How examples are cut from recordings, by the name used on the command line and in scenario files.
+public enum ExamplePlacement: String, CaseIterable, Codable, Sendable {
+    /// Where the speech is (``ExampleWindowing``): what new models use.
+    case speech
+    /// One after another from each recording's start, the last zero-padded: VGGish's and the paper's way.
+    case consecutive
+
+    /// The feature settings: ``LogMelSettings/recommended`` or ``LogMelSettings/vggish``, with `hop`
+    /// seconds between examples in long recordings (speech only; `nil` places them side by side).
+    public func settings(hopSeconds: Double? = nil) -> LogMelSettings {
+        switch self {
+        case .consecutive: return .vggish
+        case .speech:
+            var settings = LogMelSettings.recommended
+            settings.windowing!.hop = hopSeconds.map { Int(($0 * Double(settings.sampleRate)).rounded()) }
+            return settings
+        }
+    }
+}
+
 /// What data to use: a folder (or the built-in synthetic corpus), how to read it and how to split it.
 public struct DataRequest: Sendable {
     /// The dataset root; `nil` is the built-in synthetic corpus (its accents when `layout == .accent`).
@@ -45,7 +65,7 @@ public struct DataRequest: Sendable {
     public var testFraction: Double
     /// Seeds the default stratified split and the synthetic corpus.
     public var seed: UInt64
-    /// The log-mel features (SPEC §5).
+    /// The log-mel features (SPEC §5) and where examples are taken; examples on the speech by default.
     public var settings: LogMelSettings
     /// Where extracted features are cached; `nil` is ``DataRequest/defaultFeatureCache``.
     public var featureCache: URL?
@@ -53,7 +73,7 @@ public struct DataRequest: Sendable {
     public var showsProgress: Bool
 
     public init(path: URL? = nil, layout: DatasetLayout? = nil, classKind: ClassKind? = nil, split: SplitMethod? = nil,
-                testFraction: Double = 0.2, seed: UInt64 = 0, settings: LogMelSettings = .vggish, featureCache: URL? = nil,
+                testFraction: Double = 0.2, seed: UInt64 = 0, settings: LogMelSettings = .recommended, featureCache: URL? = nil,
                 showsProgress: Bool = false) {
         self.path = path
         self.layout = layout

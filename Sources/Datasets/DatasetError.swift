@@ -9,6 +9,8 @@ public enum DatasetError: Error, Equatable, Sendable {
     case folderNotFound(URL)
     /// The folder matches none of the layouts; `contents` lists a few of its entries to help.
     case unrecognizedLayout(URL, contents: [String])
+    /// The folder holds no dataset itself but several in its subfolders (named with their layouts).
+    case severalDatasets(URL, found: [String])
     /// A layout was asked for, but the folder it needs (`recordings/`, `data/`) is not there.
     case missingFolder(URL, layout: DatasetLayout)
     /// The layout's folders are there but no file has a name of that layout.
@@ -34,9 +36,12 @@ extension DatasetError: CustomStringConvertible {
             return "\(url.path): no such folder. Check the path to the dataset root."
         case .unrecognizedLayout(let url, let contents):
             let shown = contents.prefix(8).joined(separator: ", ")
-            return "\(url.path): no recordings/ or data/ folder, no SPEAKERS.TXT, speakers_all.csv or "
-                + "testing_list.txt, and no {language}{n}.mp3 files (found: \(shown.isEmpty ? "nothing" : shown)): "
-                + "pass --layout or point at the dataset root."
+            return "\(url.path): no recordings/ or data/ folder, no SPEAKERS.TXT, speakers_all.csv, "
+                + "testing_list.txt, speaker-info.txt or iden_split.txt, and no files named as in LibriSpeech, VCTK, "
+                + "VoxCeleb or the accent archive, here or in a subfolder (found: \(shown.isEmpty ? "nothing" : shown)"
+                + "\(contents.count > 8 ? ", … \(contents.count - 8) more" : "")): pass --layout or point at the dataset root."
+        case .severalDatasets(let url, let found):
+            return "\(url.path) holds several datasets: \(found.joined(separator: ", ")). Point --data at one of them."
         case .missingFolder(let url, let layout):
             return "\(url.path): the \(layout.rawValue) layout needs this folder but it is not there: "
                 + "point at the dataset root or pass another --layout."

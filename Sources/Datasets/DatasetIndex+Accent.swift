@@ -1,6 +1,7 @@
 import Foundation
 
-// Speech Accent Archive: `{language}{n}.mp3` (or `.wav`) anywhere under the root, `speakers_all.csv` optional.
+// Speech Accent Archive: `{language}{n}.mp3` (or `.wav`, or `{language}_{NNN}` as the grouped mirrors name them)
+// anywhere under the root, `speakers_all.csv` optional.
 extension DatasetIndex {
     static func listAccent(root: URL) throws -> Listing {
         let csv = root.appendingPathComponent("speakers_all.csv")

@@ -14,7 +14,12 @@ import Tensors
 /// Detection (when `layout` is `nil`), first match wins: a `recordings/` folder holding
 /// `{digit}_{speaker}_{index}` files → fsdd; a `data/` folder → audiomnist; `SPEAKERS.TXT` → librispeech;
 /// `speakers_all.csv` → accent; `testing_list.txt` or `validation_list.txt` → speechcommands;
-/// `{language}{n}.mp3`/`.wav` files at the root or in `recordings/` → accent.
+/// `speaker-info.txt` → vctk; `iden_split.txt`, `vox1_meta.csv` or `vox2_meta.csv` → voxceleb;
+/// `{language}{n}` / `{language}_{NNN}` audio files at the root, in `recordings/` or in its language
+/// folders → accent. A folder without those marks is read by what its files are called: a subset such
+/// as `LibriSpeech/test-other`, VCTK's `wav48/`, VoxCeleb's `wav/` or FSDD's `recordings/` (whose parent
+/// is then the root). A folder that holds one dataset (`~/corpora` holding `LibriSpeech/`) is read
+/// as that dataset; one that holds several names them.
 ///
 /// Only audio files (`wav`, `flac`, `mp3`, `ogg`) are candidates; other files (READMEs, lists,
 /// `.trans.txt`) and hidden files are metadata and ignored. An audio file whose name or place does not
@@ -45,6 +50,9 @@ public struct DatasetIndex: Sendable {
 
     public let root: URL
     public let layout: DatasetLayout
+    /// Where the dataset was found when `root` is not the folder asked for (one that holds it, or a
+    /// subset's parent), said for notes: `"found in /corpora/LibriSpeech"`.
+    public let location: String?
     public let options: Options
     /// Every recording kept, sorted by ``Recording/id``.
     public let recordings: [Recording]
@@ -59,8 +67,8 @@ public struct DatasetIndex: Sendable {
     ///   ``DatasetError/missingFolder(_:layout:)``, ``DatasetError/noRecordings(_:layout:skippedCount:)``,
     ///   ``DatasetError/unreadableFile(_:reason:)``.
     public init(root: URL, layout: DatasetLayout? = nil, options: Options = Options()) throws {
-        let root = root.standardizedFileURL
-        let layout = try layout ?? Self.detectLayout(at: root)
+        let asked = root.standardizedFileURL
+        let (root, layout) = try layout.map { (asked, $0) } ?? Self.locate(asked)
         var listing: Listing
         switch layout {
         case .fsdd: listing = try Self.listFSDD(root: root)
@@ -68,6 +76,8 @@ public struct DatasetIndex: Sendable {
         case .speechCommands: listing = try Self.listSpeechCommands(root: root)
         case .libriSpeech: listing = try Self.listLibriSpeech(root: root)
         case .accent: listing = try Self.listAccent(root: root)
+        case .vctk: listing = try Self.listVCTK(root: root)
+        case .voxCeleb: listing = try Self.listVoxCeleb(root: root)
         }
         let listedCount = listing.recordings.count
         if layout == .speechCommands, let limit = options.speakerLimit {
@@ -82,6 +92,7 @@ public struct DatasetIndex: Sendable {
         }
         self.root = root
         self.layout = layout
+        location = root == asked ? nil : "\(layout.rawValue) dataset found at \(root.path) (asked: \(asked.path))"
         self.options = options
         self.recordings = listing.recordings.sorted { $0.id < $1.id }
         self.skipped = listing.skipped.sorted { $0.path < $1.path }
@@ -99,6 +110,18 @@ public struct DatasetIndex: Sendable {
 
     /// The class names under the layout's default class kind.
     public var classes: [String] { classes(for: layout.defaultClassKind) }
+
+    /// Whether the dataset has its own train/test lists: always for FSDD and Speech Commands, for
+    /// VoxCeleb when `iden_split.txt` is there.
+    public var hasOfficialSplit: Bool {
+        layout.hasOfficialSplit || (layout == .voxCeleb && recordings.contains { $0.officialPart != nil })
+    }
+
+    /// The recordings that have a class under `kind` (VCTK speakers missing from `speaker-info.txt`
+    /// have no accent).
+    public func labelled(_ kind: ClassKind) -> [Recording] {
+        recordings.filter { $0.label(for: kind) != nil }
+    }
 
     /// Sorts names, comparing two all-digit names by value and anything else as strings.
     static func sortedNames(_ names: Set<String>) -> [String] {
@@ -133,9 +156,69 @@ extension DatasetIndex {
         if entries.contains("SPEAKERS.TXT") { return .libriSpeech }
         if entries.contains("speakers_all.csv") { return .accent }
         if entries.contains("testing_list.txt") || entries.contains("validation_list.txt") { return .speechCommands }
-        let looseAudio = entries + (isDirectory(recordingsFolder) ? visibleEntries(of: recordingsFolder) : [])
+        if entries.contains("speaker-info.txt") { return .vctk }
+        if entries.contains("iden_split.txt") || entries.contains("vox1_meta.csv") || entries.contains("vox2_meta.csv") {
+            return .voxCeleb
+        }
+        let recordingsEntries = isDirectory(recordingsFolder) ? visibleEntries(of: recordingsFolder) : []
+        let groups = recordingsEntries.map { recordingsFolder.appendingPathComponent($0) }.filter(isDirectory)
+        let looseAudio = entries + recordingsEntries + groups.flatMap { visibleEntries(of: $0).prefix(20) }
         if looseAudio.contains(where: { isAudio($0) && parseLanguageName(stem($0)) != nil }) { return .accent }
         throw DatasetError.unrecognizedLayout(root, contents: entries)
+    }
+
+    /// The root and layout of the dataset in (or at) `folder`; see the type's documentation.
+    static func locate(_ folder: URL) throws -> (root: URL, layout: DatasetLayout) {
+        guard isDirectory(folder) else { throw DatasetError.folderNotFound(folder) }
+        if let layout = try? detectLayout(at: folder) { return (folder, layout) }
+        if let layout = layoutFromNames(in: folder) { return (folder, layout) }
+        let found = visibleEntries(of: folder).map { folder.appendingPathComponent($0) }.filter(isDirectory)
+            .compactMap { sub in ((try? detectLayout(at: sub)) ?? layoutFromNames(in: sub)).map { (sub, $0) } }
+        if found.count == 1 { return found[0] }
+        if found.count > 1 {
+            throw DatasetError.severalDatasets(folder, found: found.map { "\($0.0.lastPathComponent) (\($0.1.rawValue))" })
+        }
+        // FSDD's `recordings/`, AudioMNIST's `data/`: the whole dataset, read from its root.
+        let parent = folder.deletingLastPathComponent()
+        if ["recordings", "data"].contains(folder.lastPathComponent), let layout = try? detectLayout(at: parent),
+           layout != .audioMNIST || audioFiles(under: folder, relativeTo: "").contains(where: { file in
+               file.path.split(separator: "/").count == 2 && parseDigitName(stem(file.url.lastPathComponent)) != nil
+           }) {
+            return (parent, layout)
+        }
+        throw DatasetError.unrecognizedLayout(folder, contents: visibleEntries(of: folder))
+    }
+
+    /// A layout read from how the audio files within three folders of `folder` are named and placed,
+    /// for a subset without the dataset's marker files; `nil` when nothing fits.
+    static func layoutFromNames(in folder: URL) -> DatasetLayout? {
+        var paths: [[String]] = []
+        var queue: [(URL, [String])] = [(folder, [])]
+        while let (current, prefix) = queue.first, paths.count < 200 {
+            queue.removeFirst()
+            for name in visibleEntries(of: current) {
+                let url = current.appendingPathComponent(name)
+                if isDirectory(url) {
+                    if prefix.count < 3 { queue.append((url, prefix + [name])) }
+                } else if isAudio(name) || name.lowercased().hasSuffix(".m4a") {
+                    paths.append(prefix + [stem(name)])
+                }
+            }
+        }
+        func fits(_ test: ([String]) -> Bool) -> Bool { !paths.isEmpty && paths.filter(test).count * 2 > paths.count }
+        if fits({ path in
+            let parts = path.last!.split(separator: "-").map(String.init)
+            return path.count >= 3 && parts.count == 3 && parts.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isNumber) }
+                && path[path.count - 3] == parts[0] && path[path.count - 2] == parts[1]
+        }) { return .libriSpeech }
+        if fits({ path in
+            path.count >= 2 && isVCTKSpeaker(path[path.count - 2]) && path.last!.hasPrefix(path[path.count - 2] + "_")
+        }) { return .vctk }
+        if fits({ path in
+            path.count >= 3 && isVoxCelebSpeaker(path[path.count - 3]) && path.last!.allSatisfy(\.isNumber)
+        }) { return .voxCeleb }
+        if fits({ path in path.count >= 2 && parseLanguageName(path.last!) != nil }) { return .accent }
+        return nil
     }
 
     static func isDirectory(_ url: URL) -> Bool {
@@ -155,15 +238,17 @@ extension DatasetIndex {
 
     static func stem(_ name: String) -> String { (name as NSString).deletingPathExtension }
 
-    /// Every visible audio file under `folder`, recursively, as (url, path relative to `root`), sorted.
-    static func audioFiles(under folder: URL, relativeTo prefix: String) -> [(url: URL, path: String)] {
+    /// Every visible audio file under `folder`, recursively, as (url, path relative to `root`), sorted;
+    /// audio by ``audioExtensions`` unless `extensions` says otherwise.
+    static func audioFiles(under folder: URL, relativeTo prefix: String,
+                           extensions: Set<String> = audioExtensions) -> [(url: URL, path: String)] {
         var found: [(url: URL, path: String)] = []
         for name in visibleEntries(of: folder) {
             let url = folder.appendingPathComponent(name)
             let path = prefix.isEmpty ? name : prefix + "/" + name
             if isDirectory(url) {
-                found += audioFiles(under: url, relativeTo: path)
-            } else if isAudio(name) {
+                found += audioFiles(under: url, relativeTo: path, extensions: extensions)
+            } else if extensions.contains((name as NSString).pathExtension.lowercased()) {
                 found.append((url, path))
             }
         }
@@ -179,13 +264,15 @@ extension DatasetIndex {
         return (digit, String(parts[1]), take)
     }
 
-    /// `{language}{n}` → (language, n): letters (and `-`, `_`, spaces) then digits, e.g. `spanish12`.
+    /// `{language}{n}` → (language, n): letters (and `-`, `_`, spaces) then digits, e.g. `spanish12`; the
+    /// separators before the digits are not part of the language (`arabic_012` → arabic).
     static func parseLanguageName(_ stem: String) -> (language: String, number: Int)? {
         let digits = stem.reversed().prefix(while: \.isNumber)
-        let language = stem.dropLast(digits.count)
+        let separators: Set<Character> = ["-", "_", " "]
+        let language = stem.dropLast(digits.count).reversed().drop(while: separators.contains).reversed()
         guard !digits.isEmpty, let number = Int(String(digits.reversed())),
               let first = language.first, first.isLetter,
-              language.allSatisfy({ $0.isLetter || $0 == "-" || $0 == "_" || $0 == " " })
+              language.allSatisfy({ $0.isLetter || separators.contains($0) })
         else { return nil }
         return (String(language), number)
     }

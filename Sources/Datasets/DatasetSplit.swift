@@ -71,9 +71,9 @@ public struct DatasetSplit: Sendable {
     ///   ``DatasetError/unsupportedClassKind(_:layout:)`` when `classKind` is not in the layout.
     public static func official(_ index: DatasetIndex, classKind: ClassKind? = nil) throws -> DatasetSplit {
         let classKind = try checked(classKind, index.layout)
-        guard index.layout.hasOfficialSplit else { throw DatasetError.noOfficialSplit(index.layout) }
+        guard index.hasOfficialSplit else { throw DatasetError.noOfficialSplit(index.layout) }
         return DatasetSplit(classKind: classKind,
-                            parts: Dictionary(grouping: index.recordings) { $0.officialPart ?? .train })
+                            parts: Dictionary(grouping: index.labelled(classKind)) { $0.officialPart ?? .train })
     }
 
     /// A seeded split stratified by class (see the type's documentation).
@@ -88,7 +88,7 @@ public struct DatasetSplit: Sendable {
         let classKind = try checked(classKind, index.layout)
         var generator = SplitMix64(seed: seed)
         let unitOf: (Recording) -> String = index.layout == .accent ? { $0.speaker } : { $0.id }
-        let byClass = Dictionary(grouping: index.recordings) { $0.label(for: classKind)! }
+        let byClass = Dictionary(grouping: index.labelled(classKind)) { $0.label(for: classKind)! }
         var parts: [SplitPart: [Recording]] = [:]
         for name in DatasetIndex.sortedNames(Set(byClass.keys)) {
             let byUnit = Dictionary(grouping: byClass[name]!, by: unitOf)

@@ -75,7 +75,7 @@ public struct FeatureCache: Sendable {
                     let report = ExtractionReport(
                         recordingCount: recordings.count, exampleCount: features.count,
                         skipped: metadata.skipped.map { DatasetIndex.SkippedFile(path: $0.path, reason: $0.reason) },
-                        notes: ["loaded from cache \(url.lastPathComponent)"], seconds: seconds)
+                        windows: metadata.windows ?? [:], notes: ["loaded from cache \(url.lastPathComponent)"], seconds: seconds)
                     return (features, report, true)
                 }
             } catch {
@@ -88,7 +88,8 @@ public struct FeatureCache: Sendable {
         let metadata = FeatureCacheMetadata(
             settings: settings, recordings: fingerprints, recordingIDs: features.recordingIDs,
             exampleIndices: features.exampleIndices,
-            skipped: report.skipped.map { FeatureCacheMetadata.Skipped(path: $0.path, reason: $0.reason) })
+            skipped: report.skipped.map { FeatureCacheMetadata.Skipped(path: $0.path, reason: $0.reason) },
+            windows: report.windows)
         do {
             try Self.write(features, metadata: metadata, to: url)
             notes.append("stored in cache \(url.lastPathComponent)")
@@ -160,6 +161,8 @@ public struct FeatureCacheMetadata: Codable, Equatable, Sendable {
     public var recordingIDs: [String]
     public var exampleIndices: [Int]
     public var skipped: [Skipped]
+    /// Per recording id, the windows kept and dropped; absent in files written before windowing existed.
+    public var windows: [String: WindowCounts]?
 }
 
 extension FeatureCache {

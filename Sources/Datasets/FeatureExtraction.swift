@@ -13,16 +13,19 @@ public struct ExtractionReport: Equatable, Sendable {
     public var exampleCount: Int
     /// Recordings that could not be decoded or resampled, with the reason (an ``AudioError`` message).
     public var skipped: [DatasetIndex.SkippedFile]
+    /// Per recording id: examples kept and windows dropped (``WindowCounts``); skipped files have none.
+    public var windows: [String: WindowCounts]
     /// Remarks about how the features were obtained (loaded from cache, cache stale or unreadable, …).
     public var notes: [String]
     /// Wall-clock seconds the extraction (or the cache load) took.
     public var seconds: Double
 
     public init(recordingCount: Int, exampleCount: Int, skipped: [DatasetIndex.SkippedFile] = [],
-                notes: [String] = [], seconds: Double = 0) {
+                windows: [String: WindowCounts] = [:], notes: [String] = [], seconds: Double = 0) {
         self.recordingCount = recordingCount
         self.exampleCount = exampleCount
         self.skipped = skipped
+        self.windows = windows
         self.notes = notes
         self.seconds = seconds
     }
@@ -30,18 +33,25 @@ public struct ExtractionReport: Equatable, Sendable {
     /// Recordings that were skipped.
     public var skippedCount: Int { skipped.count }
 
-    /// One line: `60 recordings → 64 examples, 1 skipped (unreadable), 0.41 s (146.3 recordings/s)`.
+    /// The windows kept and dropped over all recordings.
+    public var windowTotals: WindowCounts { windows.values.reduce(WindowCounts(), +) }
+
+    /// One line: `60 recordings → 64 examples, 1 skipped (unreadable), 0.41 s (146.3 recordings/s)`,
+    /// with the windows dropped when there were any (`…, windows: 3 dropped as mostly silence`).
     public var summary: String {
         let rate = seconds > 0
             ? String(format: ", %.2f s (%.1f recordings/s)", seconds, Double(recordingCount) / seconds) : ""
+        let totals = windowTotals
+        let dropped = totals.droppedAsSilence + totals.silentRecordings > 0 ? ", windows: \(totals.droppedDescription)" : ""
         let notesText = notes.isEmpty ? "" : "; " + notes.joined(separator: "; ")
         return "\(recordingCount) recordings → \(exampleCount) examples, \(skippedCount) skipped (unreadable)"
-            + rate + notesText
+            + dropped + rate + notesText
     }
 }
 
 /// Turns recordings into log-mel features (SPEC §5): decode, mix to mono, resample to
-/// `settings.sampleRate`, cut into consecutive `exampleLength` examples (the last zero-padded), log-mel each.
+/// `settings.sampleRate`, cut into `exampleLength` examples (on the speech under `settings.windowing`,
+/// else consecutively with the last zero-padded; ``LogMelExtractor/windowPlan(for:)``), log-mel each.
 ///
 /// Recordings run in parallel on `threadCount` threads (`DispatchQueue.concurrentPerform`, each worker
 /// claiming the next recording, so long and short files balance); every result is stored at its
@@ -66,13 +76,15 @@ public struct FeatureExtractor: Sendable {
         extractor = LogMelExtractor(settings: settings)
     }
 
-    /// The log-mel features of each example of one recording, `featureCount` values each.
+    /// The log-mel features of each example of one recording, `featureCount` values each, and the
+    /// windows kept and dropped.
     ///
     /// - Throws: ``AudioError`` naming the file when it cannot be decoded or resampled.
-    public func features(of recording: Recording) throws -> [[Float]] {
+    public func features(of recording: Recording) throws -> (examples: [[Float]], windows: WindowCounts) {
         let decoded = try decodeAudio(at: recording.url)
         let samples = try resample(decoded.samples, from: decoded.sampleRate, to: settings.sampleRate)
-        return extractor.examples(from: samples).map(extractor.logMel(example:))
+        let plan = extractor.windowPlan(for: samples)
+        return (plan.starts.map { extractor.logMel(example: extractor.example(of: samples, from: $0)) }, plan.counts)
     }
 
     /// Extracts every recording, in input order, skipping (or, with `failOnUnreadable`, throwing on)
@@ -86,7 +98,8 @@ public struct FeatureExtractor: Sendable {
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 while let index = slots.claim() {
                     do {
-                        slots.store(.features(try self.features(of: recordings[index])), at: index)
+                        let (examples, windows) = try self.features(of: recordings[index])
+                        slots.store(.features(examples, windows), at: index)
                     } catch let error as AudioError {
                         if failOnUnreadable { slots.fail(error, at: index) } else {
                             slots.store(.skipped(error.description), at: index)
@@ -105,14 +118,16 @@ public struct FeatureExtractor: Sendable {
         var recordingIDs: [String] = []
         var exampleIndices: [Int] = []
         var skipped: [DatasetIndex.SkippedFile] = []
+        var windows: [String: WindowCounts] = [:]
         let outcomes = slots.outcomes
         let exampleTotal = outcomes.reduce(0) { total, outcome in
-            if case .features(let examples) = outcome { total + examples.count } else { total }
+            if case .features(let examples, _) = outcome { total + examples.count } else { total }
         }
         values.reserveCapacity(exampleTotal * settings.featureCount)
         for (recording, outcome) in zip(recordings, outcomes) {
             switch outcome {
-            case .features(let examples):
+            case .features(let examples, let counts):
+                windows[recording.id] = counts
                 for (position, example) in examples.enumerated() {
                     values.append(contentsOf: example)
                     recordingIDs.append(recording.id)
@@ -128,7 +143,7 @@ public struct FeatureExtractor: Sendable {
                                   exampleIndices: exampleIndices)
         let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         let report = ExtractionReport(recordingCount: recordings.count, exampleCount: features.count,
-                                      skipped: skipped, seconds: seconds)
+                                      skipped: skipped, windows: windows, seconds: seconds)
         return (features, report)
     }
 }
@@ -150,7 +165,7 @@ public func extractFeatures(for recordings: [Recording], settings: LogMelSetting
 
 /// What became of one recording.
 private enum Outcome: Sendable {
-    case features([[Float]])
+    case features([[Float]], WindowCounts)
     case skipped(String)
 }
 

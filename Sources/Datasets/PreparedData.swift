@@ -9,7 +9,8 @@ import Foundation
 /// data.train.count        // 2700 examples
 /// ```
 public struct PreparedData: Sendable {
-    /// The folder read (the synthetic corpus's folder when no path was given).
+    /// The dataset's root as found (``DatasetIndex/root``; the synthetic corpus's folder when no path was
+    /// given).
     public let root: URL
     /// Whether `root` is the built-in synthetic corpus.
     public let isSynthetic: Bool
@@ -20,6 +21,10 @@ public struct PreparedData: Sendable {
     public let classes: [String]
     public let train: LabelledExamples
     public let test: LabelledExamples
+    /// The class index of every recording of the split, by ``Recording/id`` (skipped ones included).
+    public let recordingClasses: [String: Int]
+    /// Per recording id, the examples kept and windows dropped (``ExampleWindowing``).
+    public let windows: [String: WindowCounts]
     /// What the feature cache did, and files skipped as unreadable.
     public let notes: [String]
     /// Seconds spent listing, splitting and extracting (or loading) features.
@@ -40,7 +45,7 @@ public struct PreparedData: Sendable {
                                                   seed: request.seed)
         let index = try DatasetIndex(root: root, layout: request.layout)
         let splitMethod = request.split
-            ?? (index.layout.hasOfficialSplit ? .official : .stratified(testFraction: request.testFraction, seed: request.seed))
+            ?? (index.hasOfficialSplit ? .official : .stratified(testFraction: request.testFraction, seed: request.seed))
         let split: DatasetSplit
         switch splitMethod {
         case .official:
@@ -54,13 +59,15 @@ public struct PreparedData: Sendable {
             ($0.id, classes.firstIndex(of: split.label(of: $0))!)
         })
         let cache = FeatureCache(folder: request.featureCache ?? DataRequest.defaultFeatureCache)
-        var notes: [String] = []
+        var notes = index.location.map { [$0] } ?? []
+        var windows: [String: WindowCounts] = [:]
         func examples(_ recordings: [Recording], part: String) throws -> LabelledExamples {
             let progress = request.showsProgress ? ProgressReporter(total: recordings.count, label: "features (\(part))") : nil
             let (features, report, fromCache) = try cache.features(for: recordings, settings: request.settings,
                                                                    progress: progress)
             if !fromCache { progress?.finish() }
             notes += report.notes.map { "\(part): \($0)" } + report.skipped.map { "\(part): skipped \($0)" }
+            windows.merge(report.windows) { first, _ in first }
             guard !features.isEmpty else {
                 throw DatasetError.emptySplit(part: part, dataset: root.path)
             }
@@ -68,14 +75,26 @@ public struct PreparedData: Sendable {
         }
         train = try examples(split.train + split.validation, part: "train")
         test = try examples(split.test, part: "test")
-        self.root = root
+        self.root = index.root
         self.index = index
         self.splitMethod = splitMethod
         self.classes = classes
+        recordingClasses = labelOfRecording
+        self.windows = windows
         classKind = split.classKind
         isSynthetic = request.path == nil
         self.notes = notes
         seconds = Date().timeIntervalSince(start)
+    }
+
+    /// Per class (in label order): its recordings, and the examples kept and windows dropped from them.
+    public var windowsByClass: [(recordings: Int, windows: WindowCounts)] {
+        var result = Array(repeating: (recordings: 0, windows: WindowCounts()), count: classes.count)
+        for (recording, label) in recordingClasses {
+            result[label].recordings += 1
+            result[label].windows = result[label].windows + (windows[recording] ?? WindowCounts())
+        }
+        return result
     }
 
     /// The class indices of `names`, each a class name (`george`) or an index (`0`), in the given order

@@ -12,6 +12,8 @@ import Foundation
 /// | speechcommands  | `{hash}`           |       | ✓    |         |                  | `{n}`       |
 /// | librispeech     | `{speaker}`        |       |      | ✓       |                  | `{utt}`     |
 /// | accent          | file name (`spanish12`) |  |      |         | native language  | `{n}`       |
+/// | vctk            | `p{NNN}`           |       |      |         | accent           | `{NNN}`     |
+/// | voxceleb        | `id{N}`            |       |      |         |                  | `{NNNNN}`   |
 public struct Recording: Hashable, Sendable {
     /// Where the file is.
     public var url: URL
@@ -25,7 +27,8 @@ public struct Recording: Hashable, Sendable {
     public var word: String?
     /// The book chapter (LibriSpeech).
     public var chapter: String?
-    /// The speaker's native language (accent archive), from `speakers_all.csv` or the file name.
+    /// The speaker's native language (accent archive), from `speakers_all.csv` or the file name; the
+    /// speaker's accent in VCTK's `speaker-info.txt`.
     public var language: String?
     /// The take, utterance or file number from the name (`{index}`, `{n}`, `{utt}`).
     public var take: Int?
@@ -78,12 +81,15 @@ extension DatasetLayout {
         case .speechCommands: [.speaker, .word]
         case .libriSpeech: [.speaker]
         case .accent: [.accent]
+        case .vctk: [.speaker, .accent]
+        case .voxCeleb: [.speaker]
         }
     }
 
     /// The class kind used when none is asked for: `accent` for the accent archive, else `speaker`.
     public var defaultClassKind: ClassKind { supportedClassKinds[0] }
 
-    /// Whether the layout has an official train/test list (FSDD, Speech Commands).
+    /// Whether the layout always has an official train/test list (FSDD, Speech Commands); VoxCeleb has
+    /// one when `iden_split.txt` is there (``DatasetIndex/hasOfficialSplit``).
     public var hasOfficialSplit: Bool { self == .fsdd || self == .speechCommands }
 }

@@ -56,7 +56,8 @@ public final class ExperimentRunner {
         try prepareFolder()
         let data = try PreparedData(DataRequest(path: scenario.data.map { URL(fileURLWithPath: $0) },
                                                 layout: scenario.layout, classKind: scenario.classKind,
-                                                seed: scenario.splitSeed, featureCache: featureCache))
+                                                seed: scenario.splitSeed, settings: scenario.examples.settings(),
+                                                featureCache: featureCache))
         var sets = try scenario.resolvedForgetSets(classes: data.classes)
         var notes: [String] = []
         if scenario.kind == .sequential, sets.flatMap({ $0 }).count >= data.classes.count {

@@ -16,9 +16,16 @@ extension Scenario {
         case paperAblation = "paper-ablation"
     }
 
-    /// The preset's scenario on `data` (the synthetic corpus when `nil`) with `model` (CNN by default).
+    /// The preset's scenario on `data` (the synthetic corpus when `nil`) with `model` (CNN by default),
+    /// its examples cut consecutively from each recording as the paper's VGGish front end does.
     public static func preset(_ preset: Preset, data: String? = nil, model: Architecture = .cnn,
                               seeds: [UInt64] = [0]) -> Scenario {
+        var scenario = paperScenario(preset, data: data, model: model, seeds: seeds)
+        scenario.examples = .consecutive
+        return scenario
+    }
+
+    private static func paperScenario(_ preset: Preset, data: String?, model: Architecture, seeds: [UInt64]) -> Scenario {
         switch preset {
         case .paperSingle:
             return Scenario(name: preset.rawValue, kind: .single, data: data, model: model, forgetSets: [["0"]], seeds: seeds)

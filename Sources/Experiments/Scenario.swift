@@ -73,6 +73,8 @@ public struct Scenario: Codable, Equatable, Sendable {
     public var data: String?
     public var layout: DatasetLayout?
     public var classKind: ClassKind?
+    /// Where examples are cut from recordings; the paper's presets take them consecutively as it did.
+    public var examples: ExamplePlacement
     public var model: Architecture
     /// The original model's recipe (its `seed` is replaced by each run's seed); retraining uses it too.
     public var recipe: TrainingConfiguration
@@ -93,7 +95,7 @@ public struct Scenario: Codable, Equatable, Sendable {
     public var auditConfiguration: AuditConfiguration
 
     public init(name: String, kind: Kind, data: String? = nil, layout: DatasetLayout? = nil,
-                classKind: ClassKind? = nil, model: Architecture = .cnn, recipe: TrainingConfiguration = Scenario.defaultRecipe,
+                classKind: ClassKind? = nil, examples: ExamplePlacement = .speech, model: Architecture = .cnn, recipe: TrainingConfiguration = Scenario.defaultRecipe,
                 methods: [MethodName] = MethodName.allCases, forgetSets: [[String]], seeds: [UInt64] = [0],
                 variants: [Variant] = [], splitSeed: UInt64 = 0, audit: Bool = false, oracles: Int = 3,
                 auditConfiguration: AuditConfiguration = AuditConfiguration()) {
@@ -102,6 +104,7 @@ public struct Scenario: Codable, Equatable, Sendable {
         self.data = data
         self.layout = layout
         self.classKind = classKind
+        self.examples = examples
         self.model = model
         self.recipe = recipe
         self.methods = methods
@@ -186,7 +189,7 @@ public struct Scenario: Codable, Equatable, Sendable {
 
 extension Scenario {
     enum CodingKeys: String, CodingKey {
-        case name, kind, data, layout, classKind, model, recipe, methods, forgetSets, seeds, variants, splitSeed
+        case name, kind, data, layout, classKind, examples, model, recipe, methods, forgetSets, seeds, variants, splitSeed
         case audit, oracles, auditSettings
     }
 
@@ -197,6 +200,7 @@ extension Scenario {
         try c.encodeIfPresent(data, forKey: .data)
         try c.encodeIfPresent(layout, forKey: .layout)
         try c.encodeIfPresent(classKind, forKey: .classKind)
+        try c.encode(examples, forKey: .examples)
         try c.encode(model, forKey: .model)
         try c.encode(recipe, forKey: .recipe)
         try c.encode(methods, forKey: .methods)
@@ -215,6 +219,7 @@ extension Scenario {
                   data: try c.decodeIfPresent(String.self, forKey: .data),
                   layout: try c.decodeIfPresent(DatasetLayout.self, forKey: .layout),
                   classKind: try c.decodeIfPresent(ClassKind.self, forKey: .classKind),
+                  examples: try c.decodeIfPresent(ExamplePlacement.self, forKey: .examples) ?? .speech,
                   model: try c.decodeIfPresent(Architecture.self, forKey: .model) ?? .cnn,
                   recipe: try c.decodeIfPresent(JSONValue.self, forKey: .recipe).map { changes in
                       try ConfigurationError.within(owner: "recipe") { try Self.defaultRecipe.applying(changes) }

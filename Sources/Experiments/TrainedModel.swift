@@ -110,10 +110,17 @@ public struct TrainedModel {
               let windowLength = f["windowLength"], let hopLength = f["hopLength"], let fftLength = f["fftLength"],
               let melBandCount = f["melBandCount"], let lowest = f["lowestFrequency"],
               let highest = f["highestFrequency"], let logOffset = f["logOffset"] else { return nil }
+        var windowing: ExampleWindowing?
+        if f[WindowingKey.speechWindows] == 1 {
+            guard let threshold = f[WindowingKey.speechThreshold], let fraction = f[WindowingKey.minimumSpeechFraction]
+            else { return nil }
+            windowing = ExampleWindowing(speechThreshold: threshold, minimumSpeechFraction: fraction,
+                                         hop: f[WindowingKey.exampleHop].map { Int($0) })
+        }
         return LogMelSettings(sampleRate: Int(sampleRate), exampleLength: Int(exampleLength),
                               windowLength: Int(windowLength), hopLength: Int(hopLength), fftLength: Int(fftLength),
                               melBandCount: Int(melBandCount), lowestFrequency: lowest, highestFrequency: highest,
-                              logOffset: logOffset)
+                              logOffset: logOffset, windowing: windowing)
     }
 
     /// The training split's feature mean and standard deviation; always present in a model read from a
@@ -189,25 +196,42 @@ public struct TrainedModel {
         }
         let ours = Self.featureSettings(settings ?? .vggish)
         let theirs = Self.featureSettings(data.train.features.settings)
-        let differences = ours.keys.sorted().filter { ours[$0] != theirs[$0] }
-            .map { "\($0): model \(Self.format(ours[$0]!)), data \(Self.format(theirs[$0]!))" }
+        let differences = Set(ours.keys).union(theirs.keys).sorted().filter { ours[$0] != theirs[$0] }
+            .map { "\($0): model \(Self.format(ours[$0])), data \(Self.format(theirs[$0]))" }
         guard differences.isEmpty else {
             throw ExperimentError.featureSettingsMismatch(checkpoint: fileDescription, differences: differences)
         }
     }
 
+    /// The names under which ``ExampleWindowing`` is recorded; absent (windowing off) in checkpoints
+    /// that take examples consecutively, as every checkpoint did before it existed.
+    enum WindowingKey {
+        static let speechWindows = "speechWindows"
+        static let speechThreshold = "speechThreshold"
+        static let minimumSpeechFraction = "minimumSpeechFraction"
+        static let exampleHop = "exampleHop"
+    }
+
     /// The settings as the name → number map of ``CheckpointMetadata/featureSettings``.
     static func featureSettings(_ settings: LogMelSettings) -> [String: Double] {
-        [
+        var map = [
             "sampleRate": Double(settings.sampleRate), "exampleLength": Double(settings.exampleLength),
             "windowLength": Double(settings.windowLength), "hopLength": Double(settings.hopLength),
             "fftLength": Double(settings.fftLength), "melBandCount": Double(settings.melBandCount),
             "lowestFrequency": settings.lowestFrequency, "highestFrequency": settings.highestFrequency,
             "logOffset": settings.logOffset,
         ]
+        if let windowing = settings.windowing {
+            map[WindowingKey.speechWindows] = 1
+            map[WindowingKey.speechThreshold] = windowing.speechThreshold
+            map[WindowingKey.minimumSpeechFraction] = windowing.minimumSpeechFraction
+            map[WindowingKey.exampleHop] = windowing.hop.map(Double.init)
+        }
+        return map
     }
 
-    private static func format(_ value: Double) -> String {
-        value == value.rounded() ? String(Int(value)) : String(value)
+    private static func format(_ value: Double?) -> String {
+        guard let value else { return "absent" }
+        return value == value.rounded() ? String(Int(value)) : String(value)
     }
 }

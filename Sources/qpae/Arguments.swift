@@ -9,6 +9,7 @@ import Training
 extension DatasetLayout: ExpressibleByArgument {}
 extension ClassKind: ExpressibleByArgument {}
 extension Architecture: ExpressibleByArgument {}
+extension ExamplePlacement: ExpressibleByArgument {}
 
 /// Where the data is and how to read it; shared by every command that reads a dataset.
 struct DataOptions: ParsableArguments {
@@ -30,6 +31,16 @@ struct DataOptions: ParsableArguments {
                                valueName: "fraction"))
     var testFraction: Double = 0.2
 
+    @Option(help: ArgumentHelp(
+        "Where examples are cut from recordings: speech (centred on the speech a voice-activity step finds; windows that are mostly silence dropped) or consecutive (from the start, the last zero-padded, as VGGish and the paper). Models read from a checkpoint use what they were trained with.",
+        valueName: "placement"))
+    var examples: ExamplePlacement = .speech
+
+    @Option(help: ArgumentHelp(
+        "Seconds between the starts of examples in recordings longer than one and a half examples (with --examples speech); less than 0.975 overlaps them, for classes with few long recordings. Default: side by side.",
+        valueName: "seconds"))
+    var exampleHop: Double?
+
     @OptionGroup var cache: CacheOption
 
     var dataURL: URL? { data.map { URL(fileURLWithPath: $0) } }
@@ -38,12 +49,17 @@ struct DataOptions: ParsableArguments {
     /// else stratified with `--test-fraction` and `seed`.
     func request(seed: UInt64, split: SplitMethod? = nil) -> DataRequest {
         DataRequest(path: dataURL, layout: layout, classKind: classes, split: split, testFraction: testFraction,
-                    seed: seed, featureCache: cache.url, showsProgress: true)
+                    seed: seed, settings: examples.settings(hopSeconds: exampleHop), featureCache: cache.url,
+                    showsProgress: true)
     }
 
     func validate() throws {
         guard testFraction > 0, testFraction < 1 else {
             throw ValidationError("--test-fraction \(testFraction) must lie between 0 and 1 (e.g. 0.2)")
+        }
+        if let exampleHop {
+            guard examples == .speech else { throw ValidationError("--example-hop needs --examples speech") }
+            guard exampleHop >= 0.01 else { throw ValidationError("--example-hop \(exampleHop): must be at least 0.01 seconds") }
         }
     }
 }

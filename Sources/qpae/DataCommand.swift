@@ -1,5 +1,6 @@
 import ArgumentParser
 import Datasets
+import Evaluation
 import Experiments
 import Foundation
 
@@ -65,6 +66,20 @@ struct DataCommand: ParsableCommand {
                   + "fingerprint \(data.fingerprint)")
             print("\(data.classes.count) \(data.classKind.rawValue) classes: \(data.classes.joined(separator: ", "))")
             print("split \(data.splitMethod): \(data.train.count) training and \(data.test.count) test examples")
+            let settings = data.train.features.settings
+            print("examples: " + (settings.windowing.map { windowing in
+                "on the speech (threshold \(windowing.speechThreshold) of each recording's floor-to-peak range, "
+                    + "windows with under \(Int(windowing.minimumSpeechFraction * 100))% speech dropped, "
+                    + "hop \(String(format: "%.3f", Double(windowing.hop ?? settings.exampleLength) / Double(settings.sampleRate))) s)"
+            } ?? "consecutive from each recording's start, the last zero-padded"))
+            var examplesPerClass = Array(repeating: 0, count: data.classes.count)
+            for label in data.train.labels + data.test.labels { examplesPerClass[label] += 1 }
+            let rows = zip(data.classes, data.windowsByClass).enumerated().map { label, entry in
+                [entry.0, String(entry.1.recordings), String(examplesPerClass[label]),
+                 String(entry.1.windows.droppedAsSilence), String(entry.1.windows.silentRecordings)]
+            }
+            print(MarkdownTable(header: ["class", "recordings", "examples", "windows dropped: mostly silence", "silent recordings"],
+                                rows: rows, rightAligned: [1, 2, 3, 4]).rendered, terminator: "")
             for note in data.notes { print("  \(note)") }
         }
     }

@@ -85,6 +85,38 @@ enum DatasetFixture {
         try tone("recordings/paragraph.wav", in: root)
         if let csv { try text("speakers_all.csv", csv, in: root) }
     }
+
+    /// Accent archive as the grouped mirrors ship it: `recordings/{language}/{language}_{NNN}.wav`.
+    static func groupedAccent(in root: URL) throws {
+        for n in 1...3 { try tone("recordings/arabic/arabic_\(String(format: "%03d", n)).wav", in: root) }
+        for n in 1...2 { try tone("recordings/dutch/dutch_00\(n).wav", in: root) }
+        try tone("recordings/serbo-croatian/serbo-croatian_001.wav", in: root)
+    }
+
+    /// VCTK 0.92: p225 (English) ×3, p226 (Scottish) ×2, each with mic1 and mic2; p999 missing from the info.
+    static func vctk(in root: URL) throws {
+        try text("speaker-info.txt", """
+            ID  AGE  GENDER  ACCENTS  REGION  COMMENTS
+            p225  23  F    English    Southern  England
+            p226  22  M    Scottish   Edinburgh
+
+            """, in: root)
+        for (speaker, count) in [("p225", 3), ("p226", 2), ("p999", 1)] { for n in 1...count { for mic in 1...2 {
+            try tone("wav48_silence_trimmed/\(speaker)/\(speaker)_00\(n)_mic\(mic).flac", in: root)
+        } } }
+        try text("txt/p225/p225_001.txt", "Please call Stella.", in: root)
+    }
+
+    /// VoxCeleb1: id10001 ×3 and id10002 ×2 clips over two videos each, `iden_split.txt` (3 = test).
+    static func voxCeleb(in root: URL) throws {
+        for (speaker, videos) in [("id10001", ["1zcIwhmdeo4", "7w0IBEWc9Qw"]), ("id10002", ["0_laIeN-Q44", "6WO410QOeuo"])] {
+            for (v, video) in videos.enumerated() { for n in 1...(speaker == "id10001" ? 2 - v : 1) {
+                try tone("wav/\(speaker)/\(video)/0000\(n).wav", in: root)
+            } }
+        }
+        try text("iden_split.txt", "1 id10001/1zcIwhmdeo4/00001.wav\n3 id10001/7w0IBEWc9Qw/00001.wav\n"
+                 + "1 id10002/0_laIeN-Q44/00001.wav\n3 id10002/6WO410QOeuo/00001.wav\n", in: root)
+    }
 }
 
 @Suite("DatasetIndex")
@@ -204,6 +236,84 @@ struct DatasetIndexTests {
             #expect(language["spanish1"] == "spanish" && language["spanish3"] == "catalan")
             #expect(language["korean1"] == "korean")  // marked missing in the CSV: the name decides
             #expect(index.classes == ["catalan", "english", "korean", "spanish"])
+        }
+    }
+
+    @Test("Accent, grouped by language: detected, the class is the language without separators or digits")
+    func groupedAccent() throws {
+        try DatasetFixture.withFolder { root in
+            try DatasetFixture.groupedAccent(in: root)
+            for folder in [root, root.appendingPathComponent("recordings")] {
+                let index = try DatasetIndex(root: folder)
+                #expect(index.layout == .accent && index.root == folder.standardizedFileURL)
+                #expect(index.classes == ["arabic", "dutch", "serbo-croatian"])
+                #expect(index.speakers.count == 6 && index.skipped.isEmpty)
+            }
+            // One language's folder is a subset: one class.
+            let arabic = try DatasetIndex(root: root.appendingPathComponent("recordings/arabic"))
+            #expect(arabic.layout == .accent && arabic.classes == ["arabic"] && arabic.recordings.count == 3)
+        }
+    }
+
+    @Test("VCTK: detected, speakers and accents from speaker-info.txt, mic2 skipped, unknown accents left out")
+    func vctk() throws {
+        try DatasetFixture.withFolder { root in
+            try DatasetFixture.vctk(in: root)
+            let index = try DatasetIndex(root: root)
+            #expect(index.layout == .vctk)
+            #expect(index.recordings.count == 6 && index.speakers == ["p225", "p226", "p999"])
+            #expect(index.classes(for: .accent) == ["English", "Scottish"])
+            #expect(index.skipped.count == 6 && index.skipped.allSatisfy { $0.reason.contains("mic2") })
+            let split = try DatasetSplit.stratified(index, classKind: .accent, testFraction: 0.4, seed: 1)
+            #expect(!(split.train + split.test).contains { $0.speaker == "p999" })
+            // The audio folder alone (a subset without speaker-info.txt beside it) still reads as VCTK.
+            let subset = try DatasetIndex(root: root.appendingPathComponent("wav48_silence_trimmed"))
+            #expect(subset.layout == .vctk && subset.recordings.count == 6)
+        }
+    }
+
+    @Test("VoxCeleb: detected, speaker ids, iden_split.txt as the official split, m4a named as undecodable")
+    func voxCeleb() throws {
+        try DatasetFixture.withFolder { root in
+            try DatasetFixture.voxCeleb(in: root)
+            try DatasetFixture.text("wav/id10003/abc/00001.m4a", "aac", in: root)
+            let index = try DatasetIndex(root: root)
+            #expect(index.layout == .voxCeleb && index.hasOfficialSplit)
+            #expect(index.speakers == ["id10001", "id10002"] && index.recordings.count == 5)
+            let split = try DatasetSplit.official(index)
+            #expect(split.test.map(\.id) == ["wav/id10001/7w0IBEWc9Qw/00001", "wav/id10002/6WO410QOeuo/00001"])
+            #expect(index.skipped.map(\.path) == ["wav/id10003/abc/00001.m4a"] && index.skipped[0].reason.contains("ffmpeg"))
+            let subset = try DatasetIndex(root: root.appendingPathComponent("wav"))
+            #expect(subset.layout == .voxCeleb && subset.recordings.count == 5)
+        }
+    }
+
+    @Test("Detected from the folder that holds a dataset, and from a subset of one")
+    func holdingAndSubsetFolders() throws {
+        try DatasetFixture.withFolder { root in
+            try DatasetFixture.libriSpeech(in: root.appendingPathComponent("LibriSpeech"))
+            try DatasetFixture.text("LibriSpeech.tar.gz.md5", "0", in: root)
+            let held = try DatasetIndex(root: root)
+            #expect(held.layout == .libriSpeech && held.root == root.appendingPathComponent("LibriSpeech").standardizedFileURL)
+            #expect(held.location?.contains("found at") == true && held.recordings.count == 7)
+            let subset = try DatasetIndex(root: root.appendingPathComponent("LibriSpeech/train-clean-100"))
+            #expect(subset.layout == .libriSpeech && subset.recordings.count == 7)
+
+            try DatasetFixture.fsdd(in: root.appendingPathComponent("free-spoken-digit-dataset"))
+            let several = #expect(throws: DatasetError.self) { try DatasetIndex(root: root) }
+            #expect(several?.description.contains("LibriSpeech (librispeech), free-spoken-digit-dataset (fsdd)") == true)
+            let recordings = root.appendingPathComponent("free-spoken-digit-dataset/recordings")
+            let fsdd = try DatasetIndex(root: recordings)
+            #expect(fsdd.layout == .fsdd && fsdd.recordings.count == 42 && fsdd.location != nil)
+        }
+        // A folder named data/ that holds datasets is not mistaken for AudioMNIST's data/.
+        try DatasetFixture.withFolder { root in
+            try DatasetFixture.fsdd(in: root.appendingPathComponent("data/fsdd"))
+            let index = try DatasetIndex(root: root.appendingPathComponent("data"))
+            #expect(index.layout == .fsdd && index.root.lastPathComponent == "fsdd")
+            try DatasetFixture.audioMNIST(in: root.appendingPathComponent("audiomnist"))
+            let audioMNIST = try DatasetIndex(root: root.appendingPathComponent("audiomnist/data"))
+            #expect(audioMNIST.layout == .audioMNIST && audioMNIST.recordings.count == 40)
         }
     }
 

@@ -267,3 +267,52 @@ struct FeatureTensorTests {
         #expect(SyntheticCorpus.defaultCacheFolder.path.hasSuffix("synthetic"))
     }
 }
+
+@Suite("Examples on the speech")
+struct SpeechWindowsDatasetTests {
+    /// A 16 kHz recording of `seconds` of quiet noise with a 0.5-amplitude tone over each burst (seconds).
+    static func write(_ path: String, seconds: Double, bursts: [ClosedRange<Double>], in root: URL) throws {
+        let rate = 16_000
+        var state: UInt64 = 7
+        var samples = (0 ..< Int(seconds * Double(rate))).map { _ -> Float in
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return 0.005 * (Float(state >> 40) / Float(1 << 24) * 2 - 1)
+        }
+        for burst in bursts {
+            for index in Int(burst.lowerBound * Double(rate)) ..< Int(burst.upperBound * Double(rate)) {
+                samples[index] += 0.5 * Float(sin(2 * Double.pi * 330 * Double(index) / Double(rate)))
+            }
+        }
+        let url = root.appendingPathComponent(path)
+        try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try writeAudio(samples, sampleRate: rate, to: url, format: .wav16)
+    }
+
+    @Test("per class: recordings, examples, and windows dropped with the reason, kept through the cache")
+    func perClassCounts() throws {
+        try DatasetFixture.withFolder { root in
+            // FSDD names: takes 0–4 are test. Alice: short words, one take silent (digital zeros).
+            // Bob: long takes, two words far apart, whose middle windows are dropped.
+            for take in 0 ..< 7 {
+                try Self.write("recordings/1_alice_\(take).wav", seconds: 1.2, bursts: take == 6 ? [] : [0.6 ... 0.9], in: root)
+                try Self.write("recordings/1_bob_\(take).wav", seconds: 5, bursts: [0.5 ... 1.7, 3.5 ... 4.5], in: root)
+            }
+            try writeAudio([Float](repeating: 0, count: 16_000), sampleRate: 16_000,
+                           to: root.appendingPathComponent("recordings/1_alice_6.wav"), format: .wav16)
+            let cache = root.appendingPathComponent("cache")
+            for attempt in 0 ..< 2 {                         // extracted, then loaded from the cache
+                let data = try PreparedData(DataRequest(path: root, featureCache: cache))
+                #expect(data.notes.contains { $0.contains(attempt == 0 ? "stored in cache" : "loaded from cache") })
+                #expect(data.classes == ["alice", "bob"])
+                let perClass = data.windowsByClass
+                #expect(perClass[0].recordings == 7 && perClass[0].windows == WindowCounts(kept: 6, silentRecordings: 1))
+                #expect(perClass[1].recordings == 7 && perClass[1].windows == WindowCounts(kept: 14, droppedAsSilence: 14))
+                #expect(data.train.count + data.test.count == 20)
+            }
+            // Consecutive examples, as before: every recording gives ceil(length / 0.975 s), none dropped.
+            let consecutive = try PreparedData(DataRequest(path: root, settings: .vggish, featureCache: cache))
+            #expect(consecutive.train.count + consecutive.test.count == 7 * 2 + 7 * 6)
+            #expect(consecutive.windowsByClass.map(\.windows.droppedAsSilence) == [0, 0])
+        }
+    }
+}

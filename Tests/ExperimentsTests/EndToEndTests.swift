@@ -100,6 +100,18 @@ private let tinyConfiguration = TrainingConfiguration(epochs: 3, batchSize: 8, l
         let settings = #expect(throws: ExperimentError.self) { try other.checkCompatible(with: data) }
         #expect(settings?.description.hasPrefix("/models/m.safetensors expects other log-mel features") == true)
         #expect(settings?.description.contains("hopLength: model 200, data 160") == true)
+
+        // Where examples are taken travels with the checkpoint, and data cut otherwise is refused.
+        let placed = try #require(data.train.features.settings.windowing)
+        var saved = outcome.trained
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-windowing-\(UUID().uuidString).safetensors")
+        defer { try? FileManager.default.removeItem(at: file) }
+        try saved.save(to: file)
+        #expect(try TrainedModel(contentsOf: file).settings?.windowing == placed)
+        let consecutive = try PreparedData(DataRequest(path: TinyCorpus.speakers, testFraction: 0.25, seed: 1, settings: .vggish,
+                                                       featureCache: TinyCorpus.featureCache))
+        let placement = #expect(throws: ExperimentError.self) { try saved.checkCompatible(with: consecutive) }
+        #expect(placement?.description.contains("speechWindows: model 1, data absent") == true, "\(placement?.description ?? "")")
     }
 
     @Test func aDamagedModelIsReportedNotTrapped() throws {
