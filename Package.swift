@@ -138,7 +138,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EvaluationTests",
-            dependencies: ["Evaluation", "Tensors"],
+            dependencies: ["Evaluation", "Tensors", "TestSupport"],
             resources: [.copy("Fixtures")]
         ),
         .testTarget(

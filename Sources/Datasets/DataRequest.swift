@@ -2,31 +2,77 @@ import AudioFeatures
 import Checks
 import Foundation
 
-/// How a dataset is cut into training and test recordings.
+/// How a dataset is cut into training and test examples.
 public enum SplitMethod: Equatable, Sendable, CustomStringConvertible {
     /// The dataset's own lists (FSDD takes 0–4, Speech Commands' `testing_list.txt`); an official
     /// validation list is folded into training (the trainer holds out its own validation share).
     case official
     /// Per class, a seeded `testFraction` of the recordings (of the speakers, for accents) is test.
     case stratified(testFraction: Double, seed: UInt64)
+    /// Per class, a seeded `testFraction` of the speakers is test: no voice is heard on both sides.
+    /// For classes that are not speakers (accents, digits, words).
+    case bySpeaker(testFraction: Double, seed: UInt64)
+    /// Per class, a seeded `testFraction` of the examples is test, wherever they were cut from: clips of
+    /// the same speakers, even windows of the same recording, lie on both sides. The paper's accent
+    /// protocol; what it measures is who speaks as much as the class (``caveat``).
+    case byExample(testFraction: Double, seed: UInt64)
 
-    /// The form stored in checkpoints and reports: `official` or `stratified test_fraction=0.2 seed=7`.
+    /// The names `--split` takes: `official`, `stratified`, `by-speaker`, `by-example`.
+    public static let names = ["official", "stratified", "by-speaker", "by-example"]
+
+    /// The split named `name` (one of ``names``) with `testFraction` and `seed` where it takes them.
+    public init?(name: String, testFraction: Double, seed: UInt64) {
+        switch name {
+        case "official": self = .official
+        case "stratified": self = .stratified(testFraction: testFraction, seed: seed)
+        case "by-speaker": self = .bySpeaker(testFraction: testFraction, seed: seed)
+        case "by-example": self = .byExample(testFraction: testFraction, seed: seed)
+        default: return nil
+        }
+    }
+
+    /// The form stored in checkpoints and reports: `official` or `stratified test_fraction=0.2 seed=7`
+    /// (`by-speaker …`, `by-example …`).
     public var description: String {
         switch self {
         case .official: "official"
         case let .stratified(fraction, seed): "stratified test_fraction=\(fraction) seed=\(seed)"
+        case let .bySpeaker(fraction, seed): "by-speaker test_fraction=\(fraction) seed=\(seed)"
+        case let .byExample(fraction, seed): "by-example test_fraction=\(fraction) seed=\(seed)"
         }
+    }
+
+    /// What a reader of a result must know about the split, or `nil`.
+    public var caveat: String? {
+        guard case .byExample = self else { return nil }
+        return "examples of the same speakers, and of the same recordings, are on both sides: accuracy measures "
+            + "who speaks as much as the class (the paper's protocol; --split by-speaker measures the class alone)"
+    }
+
+    /// ``description`` followed by the ``caveat`` when there is one, for reports.
+    public static func explained(_ description: String) -> String {
+        guard let caveat = SplitMethod(description)?.caveat else { return description }
+        return "\(description) (\(caveat))"
     }
 
     /// Parses ``description``; `nil` for anything else.
     public init?(_ text: String) {
         if text == "official" { self = .official; return }
         let fields = text.split(separator: " ")
-        guard fields.count == 3, fields[0] == "stratified",
+        guard fields.count == 3,
               let fraction = fields[1].split(separator: "=").last.flatMap({ Double($0) }), fields[1].hasPrefix("test_fraction="),
-              let seed = fields[2].split(separator: "=").last.flatMap({ UInt64($0) }), fields[2].hasPrefix("seed=")
+              let seed = fields[2].split(separator: "=").last.flatMap({ UInt64($0) }), fields[2].hasPrefix("seed="),
+              let method = SplitMethod(name: String(fields[0]), testFraction: fraction, seed: seed), method != .official
         else { return nil }
-        self = .stratified(testFraction: fraction, seed: seed)
+        self = method
+    }
+
+    /// The test share and seed of a seeded split; `nil` for the official one.
+    var seededShare: (testFraction: Double, seed: UInt64)? {
+        switch self {
+        case .official: nil
+        case let .stratified(fraction, seed), let .bySpeaker(fraction, seed), let .byExample(fraction, seed): (fraction, seed)
+        }
     }
 }
 

@@ -25,6 +25,8 @@ public enum DatasetError: Error, Equatable, Sendable {
     case invalidTestFraction(Double)
     /// A split has no examples (e.g. a dataset with one recording per class has no test part).
     case emptySplit(part: String, dataset: String)
+    /// A split by speaker was asked for classes that are speakers (a test class would never be trained).
+    case speakerSplitOfSpeakers
     /// A class was named that is neither a class name nor an index of the classes.
     case unknownClass(String, available: [String])
 }
@@ -60,6 +62,9 @@ extension DatasetError: CustomStringConvertible {
         case .emptySplit(let part, let dataset):
             return "the \(part) part of \(dataset) is empty: the dataset needs at least two recordings per "
                 + "class (or a larger --test-fraction)."
+        case .speakerSplitOfSpeakers:
+            return "--split by-speaker keeps each speaker on one side, so it needs classes other than speakers "
+                + "(--classes accent, digit or word): for speaker classes use stratified (by recording)."
         case .unknownClass(let name, let available):
             return "unknown class '\(name)': the classes are \(Self.list(available)); "
                 + "name one of them or give its index 0…\(max(available.count - 1, 0))."

@@ -1,5 +1,6 @@
 import AudioFeatures
 import Foundation
+import Tensors
 
 /// A dataset read, split and turned into labelled log-mel examples: what training and evaluation start from.
 ///
@@ -44,15 +45,22 @@ public struct PreparedData: Sendable {
         let root = try SyntheticCorpus.dataFolder(for: request.path, accents: request.layout == .accent,
                                                   seed: request.seed)
         let index = try DatasetIndex(root: root, layout: request.layout)
-        let splitMethod = request.split
-            ?? (index.hasOfficialSplit ? .official : .stratified(testFraction: request.testFraction, seed: request.seed))
+        let accents = (request.classKind ?? index.layout.defaultClassKind) == .accent
+        let splitMethod = request.split ?? (index.hasOfficialSplit ? .official
+            : accents ? .bySpeaker(testFraction: request.testFraction, seed: request.seed)
+            : .stratified(testFraction: request.testFraction, seed: request.seed))
+        if let (fraction, _) = splitMethod.seededShare, !(fraction > 0 && fraction < 1) {
+            throw DatasetError.invalidTestFraction(fraction)
+        }
         let split: DatasetSplit
         switch splitMethod {
         case .official:
             split = try DatasetSplit.official(index, classKind: request.classKind)
-        case let .stratified(fraction, seed):
-            guard fraction > 0, fraction < 1 else { throw DatasetError.invalidTestFraction(fraction) }
-            split = try DatasetSplit.stratified(index, classKind: request.classKind, testFraction: fraction, seed: seed)
+        case let .stratified(fraction, seed), let .bySpeaker(fraction, seed):
+            split = try DatasetSplit.stratified(index, classKind: request.classKind, testFraction: fraction, seed: seed,
+                                                bySpeaker: splitMethod == .bySpeaker(testFraction: fraction, seed: seed))
+        case .byExample:
+            split = try DatasetSplit.whole(index, classKind: request.classKind)   // examples are split below
         }
         let classes = split.classes
         let labelOfRecording = Dictionary(uniqueKeysWithValues: (split.train + split.validation + split.test).map {
@@ -73,8 +81,17 @@ public struct PreparedData: Sendable {
             }
             return LabelledExamples(features: features, labels: features.recordingIDs.map { labelOfRecording[$0]! })
         }
-        train = try examples(split.train + split.validation, part: "train")
-        test = try examples(split.test, part: "test")
+        if case let .byExample(fraction, seed) = splitMethod {
+            let all = try examples(split.train, part: "all")
+            let (trainIndices, testIndices) = Self.splitExamples(labels: all.labels, testFraction: fraction, seed: seed)
+            train = LabelledExamples(features: all.features.subset(trainIndices), labels: trainIndices.map { all.labels[$0] })
+            test = LabelledExamples(features: all.features.subset(testIndices), labels: testIndices.map { all.labels[$0] })
+            guard !test.features.isEmpty else { throw DatasetError.emptySplit(part: "test", dataset: root.path) }
+            notes.append("split by example: \(splitMethod.caveat!)")
+        } else {
+            train = try examples(split.train + split.validation, part: "train")
+            test = try examples(split.test, part: "test")
+        }
         self.root = index.root
         self.index = index
         self.splitMethod = splitMethod
@@ -85,6 +102,21 @@ public struct PreparedData: Sendable {
         isSynthetic = request.path == nil
         self.notes = notes
         seconds = Date().timeIntervalSince(start)
+    }
+
+    /// Per class, a seeded `round(testFraction · n)` of its `n` examples (at least one when `n ≥ 2`, never
+    /// all) are test; both lists in example order.
+    static func splitExamples(labels: [Int], testFraction: Double, seed: UInt64) -> (train: [Int], test: [Int]) {
+        var generator = SplitMix64(seed: seed)
+        var isTest = [Bool](repeating: false, count: labels.count)
+        let byClass = Dictionary(grouping: labels.indices) { labels[$0] }
+        for label in byClass.keys.sorted() {
+            var members = byClass[label]!
+            generator.shuffleReproducibly(&members)
+            let count = members.count < 2 ? 0 : min(members.count - 1, max(1, Int((testFraction * Double(members.count)).rounded())))
+            for index in members.prefix(count) { isTest[index] = true }
+        }
+        return (labels.indices.filter { !isTest[$0] }, labels.indices.filter { isTest[$0] })
     }
 
     /// Per class (in label order): its recordings, and the examples kept and windows dropped from them.

@@ -1,3 +1,4 @@
+import Datasets
 import Evaluation
 import Foundation
 import Unlearning
@@ -12,7 +13,7 @@ extension EvaluationReport {
         text += "- model: `\(model.path ?? "in memory")`, \(model.parameterCount) parameters"
             + (model.trainingSeed.map { ", trained with seed \($0)" } ?? "")
             + (model.forgottenClasses.isEmpty ? "" : ", has forgotten \(model.forgottenClasses.joined(separator: ", "))") + "\n"
-        text += "- data: `\(dataset.path)`\(dataset.isSynthetic ? " (built-in synthetic corpus)" : ""), split \(dataset.split), "
+        text += "- data: `\(dataset.path)`\(dataset.isSynthetic ? " (built-in synthetic corpus)" : ""), split \(SplitMethod.explained(dataset.split)), "
             + "fingerprint \(dataset.fingerprint), \(dataset.trainingExampleCount) training and \(dataset.testExampleCount) test examples\n"
         text += "- \(software), \(createdAt), seed \(seed), \(threads) compute threads\n\n"
         text += evaluation.summaryTable(before: before).rendered + "\n"

@@ -1,3 +1,4 @@
+import Datasets
 import Evaluation
 import Foundation
 import Unlearning
@@ -10,7 +11,7 @@ extension ExperimentResults {
     public var html: String {
         var body = "<h1>Experiment \(SVGChart.escape(scenario.name)): \(SVGChart.escape(architecture)) on "
             + "\(SVGChart.escape(dataset.layout)) (\(SVGChart.escape(dataset.classKind)), \(dataset.classes.count) classes)</h1>"
-        body += "<p>Data <code>\(SVGChart.escape(dataset.path))</code>, split \(SVGChart.escape(dataset.split)), fingerprint "
+        body += "<p>Data <code>\(SVGChart.escape(dataset.path))</code>, split \(SVGChart.escape(SplitMethod.explained(dataset.split))), fingerprint "
             + "\(dataset.fingerprint); seeds \(scenario.seeds.map(String.init).joined(separator: ", ")); "
             + "original test accuracy \(originalAccuracy.map { MarkdownTable.percent($0) }.joined(separator: ", ")) %; "
             + "\(SVGChart.escape(software)).</p>"
@@ -51,8 +52,16 @@ extension ExperimentResults {
         if let shown = ours ?? reference {
             let series = [ChartSeries(name: "before", values: shown.perClassBefore)]
                 + [ours, reference].compactMap { $0 }.map { ChartSeries(name: $0.label, values: $0.perClassAfter) }
-            charts.append(SVGChart.groupedBars(title: "Accuracy per class, \(kindName) \(first.number) (seed \(seed))",
-                                               categories: dataset.classes, series: series, yLabel: "accuracy %"))
+            let forget = first.classes.compactMap { dataset.classes.firstIndex(of: $0) }
+            let shownClasses = SVGChart.selectClasses(count: dataset.classes.count, series: series, keep: forget)
+            let which = shownClasses.count == dataset.classes.count ? ""
+                : ": the forgotten and the \(shownClasses.count - forget.count) that changed most of \(dataset.classes.count)"
+            charts.append(SVGChart.groupedBars(
+                title: "Accuracy per class, \(kindName) \(first.number) (seed \(seed))\(which)",
+                categories: shownClasses.map { dataset.classes[$0] },
+                series: series.map { line in
+                    ChartSeries(name: line.name, values: shownClasses.map { $0 < line.values.count ? line.values[$0] : nil })
+                }, yLabel: "accuracy %"))
             let bins = (0 ..< 10).map { String(format: "%.1f–%.1f", Double($0) / 10, Double($0 + 1) / 10) }
             let histograms = [ChartSeries(name: "before", values: Self.histogram(shown.forgetProbabilitiesBefore))]
                 + [ours, reference].compactMap { $0 }

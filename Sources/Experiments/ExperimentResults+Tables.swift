@@ -1,3 +1,4 @@
+import Datasets
 import Evaluation
 import Foundation
 
@@ -75,7 +76,7 @@ extension ExperimentResults {
     /// The whole report as Markdown: the scenario, one table per set, the sequence summary.
     public var markdown: String {
         var text = "# Experiment \(scenario.name): \(architecture) on \(dataset.layout) (\(dataset.classKind), \(dataset.classes.count) classes)\n\n"
-        text += "- data `\(dataset.path)`, split \(dataset.split), fingerprint \(dataset.fingerprint); seeds "
+        text += "- data `\(dataset.path)`, split \(SplitMethod.explained(dataset.split)), fingerprint \(dataset.fingerprint); seeds "
             + scenario.seeds.map(String.init).joined(separator: ", ") + "; \(software), \(threads) compute threads; "
             + String(format: "%.0f", seconds) + " s in all\n"
         text += "- original model test accuracy: "

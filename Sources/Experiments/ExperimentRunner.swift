@@ -56,6 +56,7 @@ public final class ExperimentRunner {
         try prepareFolder()
         let data = try PreparedData(DataRequest(path: scenario.data.map { URL(fileURLWithPath: $0) },
                                                 layout: scenario.layout, classKind: scenario.classKind,
+                                                split: scenario.split.flatMap { SplitMethod(name: $0, testFraction: 0.2, seed: scenario.splitSeed) },
                                                 seed: scenario.splitSeed, settings: scenario.examples.settings(),
                                                 featureCache: featureCache))
         var sets = try scenario.resolvedForgetSets(classes: data.classes)

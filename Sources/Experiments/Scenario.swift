@@ -87,6 +87,9 @@ public struct Scenario: Codable, Equatable, Sendable {
     public var variants: [Variant]
     /// Seeds the stratified split of a dataset without an official one (the same for every run seed).
     public var splitSeed: UInt64
+    /// The split by name (``SplitMethod/names``) with a test share of 0.2 and ``splitSeed``; `nil` is the
+    /// dataset's official split where it has one, else stratified (by speaker for accents).
+    public var split: String?
     /// Audit every run against models retrained without its classes (``auditModel(_:original:data:forgetClasses:oracleCount:configuration:observer:log:)``).
     public var audit: Bool
     /// How many oracles each audit compares with. Default 3.
@@ -97,7 +100,7 @@ public struct Scenario: Codable, Equatable, Sendable {
     public init(name: String, kind: Kind, data: String? = nil, layout: DatasetLayout? = nil,
                 classKind: ClassKind? = nil, examples: ExamplePlacement = .speech, model: Architecture = .cnn, recipe: TrainingConfiguration = Scenario.defaultRecipe,
                 methods: [MethodName] = MethodName.allCases, forgetSets: [[String]], seeds: [UInt64] = [0],
-                variants: [Variant] = [], splitSeed: UInt64 = 0, audit: Bool = false, oracles: Int = 3,
+                variants: [Variant] = [], splitSeed: UInt64 = 0, split: String? = nil, audit: Bool = false, oracles: Int = 3,
                 auditConfiguration: AuditConfiguration = AuditConfiguration()) {
         self.name = name
         self.kind = kind
@@ -112,6 +115,7 @@ public struct Scenario: Codable, Equatable, Sendable {
         self.seeds = seeds
         self.variants = variants
         self.splitSeed = splitSeed
+        self.split = split
         self.audit = audit
         self.oracles = oracles
         self.auditConfiguration = auditConfiguration
@@ -151,6 +155,9 @@ public struct Scenario: Codable, Equatable, Sendable {
             throw fail("forgetSets: give at least one set, each naming at least one class")
         }
         guard !seeds.isEmpty else { throw fail("seeds: give at least one seed") }
+        if let split, !SplitMethod.names.contains(split) {
+            throw fail("split: '\(split)' is not one of \(SplitMethod.names.joined(separator: ", "))")
+        }
         do {
             try ConfigurationError.within(owner: "recipe") { try recipe.validate() }
         } catch let error as ConfigurationError {
@@ -189,7 +196,7 @@ public struct Scenario: Codable, Equatable, Sendable {
 
 extension Scenario {
     enum CodingKeys: String, CodingKey {
-        case name, kind, data, layout, classKind, examples, model, recipe, methods, forgetSets, seeds, variants, splitSeed
+        case name, kind, data, layout, classKind, examples, model, recipe, methods, forgetSets, seeds, variants, splitSeed, split
         case audit, oracles, auditSettings
     }
 
@@ -208,6 +215,7 @@ extension Scenario {
         try c.encode(seeds, forKey: .seeds)
         try c.encode(variants, forKey: .variants)
         try c.encode(splitSeed, forKey: .splitSeed)
+        try c.encodeIfPresent(split, forKey: .split)
         try c.encode(audit, forKey: .audit)
         try c.encode(oracles, forKey: .oracles)
         try c.encode(auditConfiguration, forKey: .auditSettings)
@@ -229,6 +237,7 @@ extension Scenario {
                   seeds: try c.decodeIfPresent([UInt64].self, forKey: .seeds) ?? [0],
                   variants: try c.decodeIfPresent([Variant].self, forKey: .variants) ?? [],
                   splitSeed: try c.decodeIfPresent(UInt64.self, forKey: .splitSeed) ?? 0,
+                  split: try c.decodeIfPresent(String.self, forKey: .split),
                   audit: try c.decodeIfPresent(Bool.self, forKey: .audit) ?? false,
                   oracles: try c.decodeIfPresent(Int.self, forKey: .oracles) ?? 3,
                   auditConfiguration: try c.decodeIfPresent(JSONValue.self, forKey: .auditSettings).map { changes in

@@ -6,8 +6,9 @@ import Tensors
 /// The shared epoch loop: trains any `Classifier` on a `FeatureSet` with Adam and cross-entropy.
 ///
 /// Per epoch `e` (1-based) the training indices are shuffled by `SplitMix64(seed: seed &+ e)`, cut into
-/// batches of `batchSize`, normalised with statistics of the training part only, and each batch takes
-/// one Adam step. With `validationFraction > 0` a seeded share of the examples is held out; the
+/// batches of `batchSize`, normalised with statistics of the training part only (and masked when the
+/// recipe asks, ``SpectrogramMasking``), and each batch takes one Adam step at the rate the recipe's
+/// schedule gives that update. With `validationFraction > 0` a seeded share of the examples is held out; the
 /// parameters of the epoch with the best validation accuracy are restored at the end, and with
 /// `earlyStoppingPatience` the run ends after that many epochs without a better one.
 ///
@@ -176,10 +177,22 @@ public final class Trainer {
         var order = trainingIndices
         var generator = SplitMix64(seed: configuration.seed &+ UInt64(epoch))
         generator.shuffleReproducibly(&order)
+        let schedule = configuration.learningRateSchedule(stepsPerEpoch: stepsPerEpoch)
+        let masking = configuration.masking, optimizer = optimizer, seed = configuration.seed
+        let bands = features.settings.melBandCount, frames = features.settings.frameCount
+        let firstStep = (epoch - 1) * stepsPerEpoch
         var summary = try trainingPass(of: model, on: features, labels: labels, normalizedWith: statistics,
                                        batches: consecutiveBatches(of: order, size: configuration.batchSize),
                                        optimizer: optimizer, epoch: epoch, epochs: configuration.epochs,
-                                       clock: &clock, observer: observer) { logits, _, batch in
+                                       clock: &clock, observer: observer, prepare: { step, input in
+            optimizer.learningRate = schedule.learningRate(at: firstStep + step)
+            guard masking.isActive else { return }
+            // Each update's masks from its own seeded generator, so a resumed run draws the same ones.
+            var masks = SplitMix64(seed: seed ^ (0x3A5C_0000_0000_0000 &+ UInt64(firstStep + step)))
+            var values = input.scalars
+            masking.apply(to: &values, bands: bands, frames: frames, using: &masks)
+            input = Tensor(shape: input.shape, scalars: values)
+        }) { logits, _, batch in
             crossEntropy(logits: logits, labels: batch.map { labels[$0] })
         }
         summary.validationAccuracy = validationIndices.isEmpty ? nil : accuracy(on: validationIndices)

@@ -26,6 +26,8 @@ import Tensors
 /// - Parameters:
 ///   - phase: what runs, for progress lines and errors (`nil` for a model's training).
 ///   - clock: the run's clock, shared by all its passes (for the time-left estimate).
+///   - prepare: called before each step with its 0-based index in the pass and the batch's normalised
+///     inputs, which it may change (masking), and where it may set the optimizer's learning rate.
 ///   - embeddingLoss: a term on the batch's embeddings (``Classifier/embedding(_:)``) added to `loss`;
 ///     the logits are then the head of those embeddings, so the batch still goes forward once.
 /// - Throws: ``TrainingError/nonFiniteLoss(phase:epoch:step:)`` naming the 1-based step of a NaN or
@@ -34,6 +36,7 @@ public func trainingPass(of model: any Classifier, on features: FeatureSet, labe
                          normalizedWith statistics: NormalizationStatistics, batches: [[Int]],
                          optimizer: any Optimizer, epoch: Int, epochs: Int, phase: String? = nil,
                          clock: inout ProgressClock, observer: TrainingObserver,
+                         prepare: ((_ step: Int, _ input: inout Tensor) -> Void)? = nil,
                          embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
                          loss: (_ logits: Tensor, _ input: Tensor, _ batch: [Int]) -> Tensor) throws -> EpochSummary {
     let wasTraining = model.isTraining
@@ -41,7 +44,8 @@ public func trainingPass(of model: any Classifier, on features: FeatureSet, labe
     defer { model.setTraining(wasTraining) }
     var meter = PassMeter(phase: phase, epoch: epoch, epochs: epochs, steps: batches.count)
     for (index, batch) in batches.enumerated() {
-        let x = features.batch(batch, normalizedWith: statistics)
+        var x = features.batch(batch, normalizedWith: statistics)
+        prepare?(index, &x)
         var predictions: [Int] = []
         let (value, gradients) = valueWithGradient(at: model) { model in
             guard let embeddingLoss else {

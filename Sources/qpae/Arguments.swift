@@ -10,6 +10,7 @@ extension DatasetLayout: ExpressibleByArgument {}
 extension ClassKind: ExpressibleByArgument {}
 extension Architecture: ExpressibleByArgument {}
 extension ExamplePlacement: ExpressibleByArgument {}
+extension TrainingConfiguration.ScheduleKind: ExpressibleByArgument {}
 
 /// Where the data is and how to read it; shared by every command that reads a dataset.
 struct DataOptions: ParsableArguments {
@@ -32,6 +33,11 @@ struct DataOptions: ParsableArguments {
     var testFraction: Double = 0.2
 
     @Option(help: ArgumentHelp(
+        "How to split: official (the dataset's lists), stratified (per class, by recording; by speaker for accents), by-speaker (no speaker on both sides), by-example (the paper's accent protocol: the same speakers on both sides, so it measures them). Default: official where the dataset has one, else stratified.",
+        valueName: "split"))
+    var split: String?
+
+    @Option(help: ArgumentHelp(
         "Where examples are cut from recordings: speech (centred on the speech a voice-activity step finds; windows that are mostly silence dropped) or consecutive (from the start, the last zero-padded, as VGGish and the paper). Models read from a checkpoint use what they were trained with.",
         valueName: "placement"))
     var examples: ExamplePlacement = .speech
@@ -45,10 +51,12 @@ struct DataOptions: ParsableArguments {
 
     var dataURL: URL? { data.map { URL(fileURLWithPath: $0) } }
 
-    /// The request for these options; without `split`, the official split where the layout has one,
-    /// else stratified with `--test-fraction` and `seed`.
-    func request(seed: UInt64, split: SplitMethod? = nil) -> DataRequest {
-        DataRequest(path: dataURL, layout: layout, classKind: classes, split: split, testFraction: testFraction,
+    /// The request for these options; without `--split`, the official split where the layout has one,
+    /// else stratified (by speaker for accents) with `--test-fraction` and `seed`.
+    func request(seed: UInt64) -> DataRequest {
+        DataRequest(path: dataURL, layout: layout, classKind: classes,
+                    split: split.flatMap { SplitMethod(name: $0, testFraction: testFraction, seed: seed) },
+                    testFraction: testFraction,
                     seed: seed, settings: examples.settings(hopSeconds: exampleHop), featureCache: cache.url,
                     showsProgress: true)
     }
@@ -56,6 +64,9 @@ struct DataOptions: ParsableArguments {
     func validate() throws {
         guard testFraction > 0, testFraction < 1 else {
             throw ValidationError("--test-fraction \(testFraction) must lie between 0 and 1 (e.g. 0.2)")
+        }
+        if let split, !SplitMethod.names.contains(split) {
+            throw ValidationError("--split \(split): must be one of \(SplitMethod.names.joined(separator: ", "))")
         }
         if let exampleHop {
             guard examples == .speech else { throw ValidationError("--example-hop needs --examples speech") }

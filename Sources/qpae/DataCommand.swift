@@ -65,7 +65,7 @@ struct DataCommand: ParsableCommand {
             print("\(data.root.path): \(data.layout.rawValue) layout, \(data.index.recordings.count) recordings, "
                   + "fingerprint \(data.fingerprint)")
             print("\(data.classes.count) \(data.classKind.rawValue) classes: \(data.classes.joined(separator: ", "))")
-            print("split \(data.splitMethod): \(data.train.count) training and \(data.test.count) test examples")
+            print("split \(SplitMethod.explained(data.splitMethod.description)): \(data.train.count) training and \(data.test.count) test examples")
             let settings = data.train.features.settings
             print("examples: " + (settings.windowing.map { windowing in
                 "on the speech (threshold \(windowing.speechThreshold) of each recording's floor-to-peak range, "

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Datasets
 import Experiments
 import Foundation
 import Models
@@ -51,6 +52,10 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Folder for models, per-run results and reports.", valueName: "folder"))
     var out: String
 
+    @Option(help: ArgumentHelp("How to split (replacing a scenario file's): \(SplitMethod.names.joined(separator: ", ")); paper-accent with by-example reproduces the paper's protocol, which measures speakers.",
+                               valueName: "split"))
+    var split: String?
+
     @OptionGroup var cache: CacheOption
 
     func validate() throws {
@@ -58,6 +63,9 @@ struct ExperimentCommand: ParsableCommand {
             throw ValidationError("give either --preset NAME or --scenario FILE")
         }
         guard parsedSeeds != nil else { throw ValidationError("--seeds \(seeds): give numbers separated by commas, e.g. 0,1,2") }
+        if let split, !SplitMethod.names.contains(split) {
+            throw ValidationError("--split \(split): must be one of \(SplitMethod.names.joined(separator: ", "))")
+        }
         if let methods, parsedMethods == nil {
             throw ValidationError("--methods \(methods): use names from \(MethodName.allCases.map(\.rawValue).joined(separator: ", "))")
         }
@@ -81,10 +89,12 @@ struct ExperimentCommand: ParsableCommand {
             if methods != nil { loaded.methods = parsedMethods! }
             if let data { loaded.data = data }
             if let model { loaded.model = model }
+            if let split { loaded.split = split }
             return loaded
         }
         var made = Scenario.preset(preset!, data: data, model: model ?? .cnn, seeds: parsedSeeds!)
         if methods != nil { made.methods = parsedMethods! }
+        if let split { made.split = split }
         return made
     }
 

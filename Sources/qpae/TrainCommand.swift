@@ -56,6 +56,19 @@ struct TrainCommand: ParsableCommand {
                                valueName: "class"))
     var exclude: [String] = []
 
+    @Option(help: ArgumentHelp("How the learning rate moves: constant, or cosine (a linear warm-up over --warmup-fraction of the updates, then half a cosine down to 0).",
+                               valueName: "schedule"))
+    var schedule: TrainingConfiguration.ScheduleKind = .constant
+
+    @Option(help: ArgumentHelp("Share of the updates spent warming up under the cosine schedule.", valueName: "fraction"))
+    var warmupFraction = 0.05
+
+    @Option(help: ArgumentHelp("SpecAugment time masks per training example (each up to 10 frames wide).", valueName: "count"))
+    var timeMasks = 0
+
+    @Option(help: ArgumentHelp("SpecAugment frequency masks per training example (each up to 8 mel bands wide).", valueName: "count"))
+    var frequencyMasks = 0
+
     @Option(help: ArgumentHelp("Where to write the checkpoint (.safetensors).", valueName: "file"))
     var out: String
 
@@ -70,7 +83,9 @@ struct TrainCommand: ParsableCommand {
     /// The recipe the flags describe.
     var trainingConfiguration: TrainingConfiguration {
         TrainingConfiguration(epochs: epochs, batchSize: batchSize, learningRate: learningRate, weightDecay: weightDecay,
-                              seed: seed, validationFraction: validationFraction, earlyStoppingPatience: patience)
+                              seed: seed, validationFraction: validationFraction, earlyStoppingPatience: patience,
+                              schedule: schedule, warmupFraction: warmupFraction,
+                              masking: SpectrogramMasking(timeMasks: timeMasks, frequencyMasks: frequencyMasks))
     }
 
     func validate() throws {
@@ -80,7 +95,8 @@ struct TrainCommand: ParsableCommand {
         } catch let error as ConfigurationError {
             throw ValidationError(error, flags: ["batchSize": "--batch-size", "learningRate": "--learning-rate",
                                                  "weightDecay": "--weight-decay", "validationFraction": "--validation-fraction",
-                                                 "earlyStoppingPatience": "--patience"])
+                                                 "earlyStoppingPatience": "--patience", "warmupFraction": "--warmup-fraction",
+                                                 "masking.timeMasks": "--time-masks", "masking.frequencyMasks": "--frequency-masks"])
         }
         if FileManager.default.fileExists(atPath: out), !resume, !overwrite {
             throw ExperimentError.outputExists(out)
@@ -94,7 +110,7 @@ struct TrainCommand: ParsableCommand {
         let start = Date()
         let data = try PreparedData(dataOptions.request(seed: seed))
         print("Data: \(data.root.path) (\(data.layout.rawValue), \(data.classes.count) \(data.classKind.rawValue) classes, "
-              + "split \(data.splitMethod)): \(data.train.count) training and \(data.test.count) test examples")
+              + "split \(SplitMethod.explained(data.splitMethod.description))): \(data.train.count) training and \(data.test.count) test examples")
         let configuration = trainingConfiguration
         let excluded = try data.classIndices(named: exclude)
         if !excluded.isEmpty, excluded.count == data.classes.count {

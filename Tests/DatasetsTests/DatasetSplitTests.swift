@@ -107,6 +107,53 @@ struct DatasetSplitTests {
         }
     }
 
+    @Test("By speaker: no speaker on both sides, also when every speaker says every class")
+    func bySpeakerNeverSharesASpeaker() throws {
+        try DatasetFixture.withFolder { root in
+            for speaker in ["ann", "ben", "cem", "dia", "eli", "fay"] { for digit in 0...2 { for take in 0...1 {
+                try DatasetFixture.tone("recordings/\(digit)_\(speaker)_\(take).wav", in: root)
+            } } }
+            let index = try DatasetIndex(root: root)
+            for seed in UInt64(0) ..< 5 {
+                let split = try DatasetSplit.stratified(index, classKind: .digit, testFraction: 0.3, seed: seed, bySpeaker: true)
+                #expect(Set(split.train.map(\.speaker)).isDisjoint(with: split.test.map(\.speaker)))
+                #expect(!split.test.isEmpty && split.train.count + split.test.count == 36)
+                #expect(Set(split.test.map(\.digit)) == [0, 1, 2], "every class is tested")
+            }
+            #expect(throws: DatasetError.speakerSplitOfSpeakers) {
+                try DatasetSplit.stratified(index, classKind: .speaker, seed: 0, bySpeaker: true)
+            }
+        }
+    }
+
+    @Test("By example: per class, a seeded share of the examples is test, whatever their recording")
+    func byExample() throws {
+        try DatasetFixture.withFolder { root in
+            try DatasetFixture.fsdd(in: root)                       // 2 speakers × 21 one-example recordings
+            let request = DataRequest(path: root, split: .byExample(testFraction: 0.25, seed: 4),
+                                      featureCache: root.appendingPathComponent("cache"))
+            let data = try PreparedData(request)
+            #expect(data.splitMethod == .byExample(testFraction: 0.25, seed: 4))
+            #expect(data.train.count == 32 && data.test.count == 10)  // round(0.25 · 21) = 5 per speaker
+            #expect(data.test.labels.filter { $0 == 0 }.count == 5)
+            #expect(Set(data.train.features.recordingIDs).isDisjoint(with: data.test.features.recordingIDs))
+            #expect(data.notes.contains { $0.contains("measures who speaks") })
+            #expect(try PreparedData(request).test.features.recordingIDs == data.test.features.recordingIDs)
+        }
+    }
+
+    @Test("Split methods by name, in checkpoints and reports; by example says what it measures")
+    func splitMethodNames() {
+        for name in SplitMethod.names {
+            let method = SplitMethod(name: name, testFraction: 0.25, seed: 9)!
+            #expect(SplitMethod(method.description) == method)
+        }
+        #expect(SplitMethod(name: "by-room", testFraction: 0.2, seed: 0) == nil)
+        #expect(SplitMethod("stratified test_fraction=0.2 seed=7") == .stratified(testFraction: 0.2, seed: 7))
+        #expect(SplitMethod.explained("by-example test_fraction=0.2 seed=0").contains("measures who speaks"))
+        #expect(SplitMethod.explained("by-speaker test_fraction=0.2 seed=0") == "by-speaker test_fraction=0.2 seed=0")
+    }
+
     @Test("Forget and retain views partition each side by class")
     func forgetRetainViews() throws {
         try DatasetFixture.withFolder { root in

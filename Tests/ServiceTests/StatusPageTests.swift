@@ -1,31 +1,14 @@
 import Foundation
 import Service
 import Testing
+import TestSupport
 import Training
 
 /// The status page as a browser shows it: headless Chromium (Debian's `chromium-headless-shell`) loads
 /// it from a live server, signing in with a token as the Basic password, and the test reads the DOM.
 @Suite(.serialized) struct StatusPageTests {
-    static let browser = "/usr/bin/chromium-headless-shell"
-
-    /// The page's DOM after Chromium loaded `url`.
-    static func load(_ url: String) throws -> String {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: browser)
-        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                             "--user-data-dir=" + FileManager.default.temporaryDirectory.appendingPathComponent("qpae-chromium-\(UUID().uuidString)").path,
-                             "--dump-dom", url]
-        let output = Pipe()
-        process.standardOutput = output
-        process.standardError = FileHandle.nullDevice
-        try process.run()
-        let data = output.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return String(decoding: data, as: UTF8.self)
-    }
-
     @Test func theBrowserShowsRequestsDeadlinesCertificatesAndCharts() async throws {
-        #expect(FileManager.default.isExecutableFile(atPath: Self.browser), "install chromium-headless-shell (scripts/install-system-deps)")
+        #expect(HeadlessChromium.isInstalled, "install chromium-headless-shell (scripts/install-system-deps)")
         var settings = ServiceFixture.quickSettings
         settings.deadline = 1                                   // so the request still queued is overdue
         let fixture = try await ServiceFixture(settings: settings)
@@ -45,7 +28,7 @@ import Training
             #expect(await fixture.service.runNextRequest())                        // the third stays queued
             try await Task.sleep(for: .seconds(1.1))
             let port = try #require(client.client.port)
-            let page = try Self.load("http://operator:\(fixture.tokens[.operator]!)@127.0.0.1:\(port)/status")
+            let page = try HeadlessChromium.dumpDOM("http://operator:\(fixture.tokens[.operator]!)@127.0.0.1:\(port)/status")
 
             #expect(page.contains("<h1>Erasure requests</h1>"), "\(page.prefix(500))")
             #expect(page.contains(#"<tr class="state-completed" id="request-\#(ids[0])">"#))
@@ -61,10 +44,10 @@ import Training
             #expect(page.contains("Relearning with"))
 
             // An auditor sees the same requests without the names; without a token there is a sign-in page.
-            let audited = try Self.load("http://auditor:\(fixture.tokens[.auditor]!)@127.0.0.1:\(port)/status")
+            let audited = try HeadlessChromium.dumpDOM("http://auditor:\(fixture.tokens[.auditor]!)@127.0.0.1:\(port)/status")
             #expect(audited.contains(#"id="request-\#(ids[0])""#) && audited.contains("1 subject"))
             for subject in classes.prefix(3) { #expect(!audited.contains(">\(subject)<")) }
-            #expect(try Self.load("http://127.0.0.1:\(port)/status").contains("Sign in"))
+            #expect(try HeadlessChromium.dumpDOM("http://127.0.0.1:\(port)/status").contains("Sign in"))
         }
     }
 }

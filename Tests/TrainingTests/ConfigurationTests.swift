@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 import Testing
 @testable import Training
 
@@ -7,6 +8,49 @@ import Testing
 @Suite struct ConfigurationTests {
     private static let recipe = TrainingConfiguration(epochs: 30, batchSize: 32, learningRate: 1e-3, seed: 7,
                                                       validationFraction: 0.1, earlyStoppingPatience: 8)
+
+    @Test func theCosineScheduleWarmsUpThenEndsAtZeroOnTheLastUpdate() {
+        let recipe = TrainingConfiguration(epochs: 4, learningRate: 1e-3, schedule: .cosine, warmupFraction: 0.1)
+        let schedule = recipe.learningRateSchedule(stepsPerEpoch: 25)      // updates 0 … 99, warm-up 10 (round(0.1 · 99))
+        #expect(schedule.learningRate(at: 0) == 0 && schedule.learningRate(at: 5) == 5e-4)
+        #expect(schedule.learningRate(at: 10) == 1e-3 && schedule.learningRate(at: 99) == 0)
+        #expect(abs(schedule.learningRate(at: 10 + 89 / 2) - 5e-4) < 1e-5, "half way down the cosine, half the peak")
+        #expect(TrainingConfiguration(epochs: 4).learningRateSchedule(stepsPerEpoch: 25) == .constant(1e-3))
+    }
+
+    @Test func aRecipeRecordedBeforeSchedulesAndMasksReadsAsConstantWithoutMasks() throws {
+        let old = #"{"epochs":5,"batchSize":32,"learningRate":0.001,"weightDecay":0,"seed":3,"validationFraction":0.1,"earlyStoppingPatience":null}"#
+        let recipe = try JSONDecoder().decode(TrainingConfiguration.self, from: Data(old.utf8))
+        #expect(recipe == TrainingConfiguration(epochs: 5, seed: 3, validationFraction: 0.1))
+        #expect(recipe.schedule == .constant && !recipe.masking.isActive)
+        var changed = try recipe.applying(.object(["schedule": .string("cosine"), "masking": .object(["timeMasks": .integer(2)])]))
+        #expect(changed.schedule == .cosine && changed.masking.timeMasks == 2)
+        changed.masking.frequencyMasks = -1
+        #expect(throws: ConfigurationError.self) { try changed.validate() }
+    }
+
+    @Test func masksCoverRunsOfFramesAndBandsAndNothingElse() {
+        let masking = SpectrogramMasking(timeMasks: 1, maximumTimeWidth: 5, frequencyMasks: 1, maximumFrequencyWidth: 3)
+        var generator = SplitMix64(seed: 9)
+        var values = [Float](repeating: 1, count: 2 * 8 * 20)              // two examples of 8 bands × 20 frames
+        masking.apply(to: &values, bands: 8, frames: 20, using: &generator)
+        for example in 0 ..< 2 {
+            let block = Array(values[example * 160 ..< (example + 1) * 160])
+            let zeroBands = (0 ..< 8).filter { band in (0 ..< 20).allSatisfy { block[band * 20 + $0] == 0 } }
+            let zeroFrames = (0 ..< 20).filter { frame in (0 ..< 8).allSatisfy { block[$0 * 20 + frame] == 0 } }
+            #expect(zeroBands.count <= 3 && zeroFrames.count <= 5)
+            #expect(zeroBands == Array(zeroBands.first.map { $0 ..< $0 + zeroBands.count } ?? 0 ..< 0), "one run of bands")
+            #expect(zeroFrames == Array(zeroFrames.first.map { $0 ..< $0 + zeroFrames.count } ?? 0 ..< 0), "one run of frames")
+            // Every zero lies in a masked band or frame.
+            for band in 0 ..< 8 { for frame in 0 ..< 20 where block[band * 20 + frame] == 0 {
+                #expect(zeroBands.contains(band) || zeroFrames.contains(frame))
+            } }
+        }
+        #expect(values.contains(0), "seed 9 draws at least one non-empty mask")
+        var untouched = [Float](repeating: 1, count: 160)
+        SpectrogramMasking().apply(to: &untouched, bands: 8, frames: 20, using: &generator)
+        #expect(untouched.allSatisfy { $0 == 1 } && !SpectrogramMasking().isActive)
+    }
 
     @Test func changesNameOnlyWhatTheyChange() throws {
         let changed = try Self.recipe.applying(JSONValue(parsing: #"{"batchSize": 64, "earlyStoppingPatience": null}"#))
@@ -51,7 +95,10 @@ import Testing
 
     @Test func settingsAreTheEncodedFieldsFlattened() throws {
         #expect(Self.recipe.settings == ["epochs": "30", "batchSize": "32", "learningRate": "0.001", "weightDecay": "0",
-                                         "seed": "7", "validationFraction": "0.1", "earlyStoppingPatience": "8"])
+                                         "seed": "7", "validationFraction": "0.1", "earlyStoppingPatience": "8",
+                                         "schedule": "constant", "warmupFraction": "0.05", "masking.timeMasks": "0",
+                                         "masking.maximumTimeWidth": "10", "masking.frequencyMasks": "0",
+                                         "masking.maximumFrequencyWidth": "8"])
         var without = Self.recipe
         without.earlyStoppingPatience = nil
         #expect(without.settings["earlyStoppingPatience"] == "null")        // listed, so changes can set it

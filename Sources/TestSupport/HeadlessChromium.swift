@@ -1,0 +1,25 @@
+import Foundation
+
+/// Debian's `chromium-headless-shell`, for tests that check pages as a browser lays them out
+/// (`scripts/install-system-deps` installs it).
+public enum HeadlessChromium {
+    public static let executable = "/usr/bin/chromium-headless-shell"
+
+    public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
+
+    /// The page's DOM after Chromium loaded `url` and ran its scripts, from a fresh profile.
+    public static func dumpDOM(_ url: String) throws -> String {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                             "--user-data-dir=" + FileManager.default.temporaryDirectory.appendingPathComponent("qpae-chromium-\(UUID().uuidString)").path,
+                             "--dump-dom", url]
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
