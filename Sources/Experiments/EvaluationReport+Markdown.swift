@@ -89,6 +89,8 @@ extension ForgetEvaluation {
         let metrics: [(String, (ForgetEvaluation) -> String)] = [
             ("FA, forget accuracy ↓", { MarkdownTable.percent($0.forgetAccuracy) }),
             ("RA, retain accuracy ↑", { MarkdownTable.percent($0.retainAccuracy) }),
+            ("FA per recording (mean logits) ↓", { MarkdownTable.percent($0.utteranceForgetAccuracy) }),
+            ("RA per recording (mean logits) ↑", { MarkdownTable.percent($0.utteranceRetainAccuracy) }),
             ("IL, information leakage ↓", { MarkdownTable.percent($0.informationLeakage) }),
             ("PER, privacy erasure rate ↑", { MarkdownTable.percent($0.privacyErasureRate) }),
             ("FAR, retain taken for forget ↓", { MarkdownTable.percent($0.falseAcceptanceRate) }),

@@ -13,6 +13,8 @@ extension ExperimentResults {
     static let columns: [Column] = [
         Column(heading: "FA ↓", value: \.forgetAccuracy),
         Column(heading: "RA ↑", value: \.retainAccuracy),
+        Column(heading: "FA/rec ↓", value: \.utteranceForgetAccuracy),
+        Column(heading: "RA/rec ↑", value: \.utteranceRetainAccuracy),
         Column(heading: "test acc", value: \.testAccuracy),
         Column(heading: "IL ↓", value: \.informationLeakage),
         Column(heading: "PER ↑", value: \.privacyErasureRate),
@@ -82,7 +84,8 @@ extension ExperimentResults {
         text += "- original model test accuracy: "
             + originalAccuracy.map { MarkdownTable.percent($0) }.joined(separator: ", ") + " (per seed)\n"
         for note in notes { text += "- note: \(note)\n" }
-        text += "\nPercentages; mean ± standard deviation over seeds where there are several. MIA loss: attack "
+        text += "\nPercentages; mean ± standard deviation over seeds where there are several. FA and RA are per "
+            + "example; /rec judges each test recording once by the mean logits of its examples. MIA loss: attack "
             + "accuracy (50 = chance); MIA entropy: % of forget training examples called members. Gap: mean "
             + "|difference| to the retrained model over FA, RA, test accuracy and MIA loss.\n\n"
         if scenario.kind == .sequential {
@@ -101,7 +104,7 @@ extension ExperimentResults {
     /// Every run as one CSV line (a header first): scenario, seed, set, classes, method, variant, metrics.
     public var csv: String {
         let header = ["scenario", "seed", "set", "forget_classes", "method", "label"]
-            + ["FA", "RA", "test_accuracy", "IL", "PER", "FAR", "FRR", "ERB", "MIA_loss", "MIA_entropy",
+            + ["FA", "RA", "FA_per_recording", "RA_per_recording", "test_accuracy", "IL", "PER", "FAR", "FRR", "ERB", "MIA_loss", "MIA_entropy",
                "gap_to_retrain", "seconds", "time_ratio"]
         func field(_ text: String) -> String {
             text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" })

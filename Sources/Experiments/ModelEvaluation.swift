@@ -20,6 +20,10 @@ public struct ForgetEvaluation: Codable, Sendable, Equatable {
     public var forgetAccuracy: Double?
     /// RA: accuracy on the other classes' test examples.
     public var retainAccuracy: Double?
+    /// FA and RA per recording: each test recording judged once by the mean logits of its examples
+    /// (the same as FA and RA where every recording gives one example).
+    public var utteranceForgetAccuracy: Double? = nil
+    public var utteranceRetainAccuracy: Double? = nil
     /// IL: mean softmax probability of the true class over the forget test examples.
     public var informationLeakage: Double?
     /// The softmax probability of the true class of each forget test example (IL's inputs), for the
@@ -136,6 +140,9 @@ private func forgetEvaluation(test: Predictions, train: Predictions, forgetClass
         forgetAccuracyBefore: before, privacyErasureRate: nil, privacyErasureRateNote: nil,
         forgetVerificationEER: verificationEqualErrorRate(test, claimedClasses: forget),
         earlierForgotten: [], lossAttack: nil, entropyAttackMemberRate: nil)
+    let utterances = UnlearningMetrics(confusionMatrix: test.utteranceLevel().confusionMatrix(), forgetClasses: forget)
+    result.utteranceForgetAccuracy = utterances.forgetAccuracy
+    result.utteranceRetainAccuracy = utterances.retainAccuracy
     if let before {
         result.privacyErasureRate = metrics.privacyErasureRate(forgetAccuracyBefore: before)
         if result.privacyErasureRate == nil {

@@ -20,6 +20,9 @@ public struct RunResult: Codable, Sendable, Equatable {
 
     public var forgetAccuracy: Double?
     public var retainAccuracy: Double?
+    /// FA and RA per recording (mean logits of its examples).
+    public var utteranceForgetAccuracy: Double?
+    public var utteranceRetainAccuracy: Double?
     /// Accuracy over all test examples (the classes forgotten earlier included).
     public var testAccuracy: Double?
     public var informationLeakage: Double?
@@ -62,6 +65,8 @@ public struct RunResult: Codable, Sendable, Equatable {
         let after = outcome.after.forget!
         forgetAccuracy = after.forgetAccuracy
         retainAccuracy = after.retainAccuracy
+        utteranceForgetAccuracy = after.utteranceForgetAccuracy
+        utteranceRetainAccuracy = after.utteranceRetainAccuracy
         testAccuracy = outcome.after.accuracy
         informationLeakage = after.informationLeakage
         privacyErasureRate = after.privacyErasureRate

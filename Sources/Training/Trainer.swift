@@ -8,8 +8,9 @@ import Tensors
 /// Per epoch `e` (1-based) the training indices are shuffled by `SplitMix64(seed: seed &+ e)`, cut into
 /// batches of `batchSize`, normalised with statistics of the training part only (and masked when the
 /// recipe asks, ``SpectrogramMasking``), and each batch takes one Adam step at the rate the recipe's
-/// schedule gives that update. With `validationFraction > 0` a seeded share of the examples is held out; the
-/// parameters of the epoch with the best validation accuracy are restored at the end, and with
+/// schedule gives that update. With `validationFraction > 0` a seeded share of the examples (of the
+/// recordings, with all their examples, when a recording gave several) is held out; the parameters of
+/// the epoch with the best validation accuracy (per recording, by mean logits) are restored at the end, and with
 /// `earlyStoppingPatience` the run ends after that many epochs without a better one.
 ///
 /// ```swift
@@ -90,7 +91,7 @@ public final class Trainer {
         self.features = features
         self.labels = labels
         self.configuration = configuration
-        (trainingIndices, validationIndices) = Self.split(count: features.count, configuration: configuration)
+        (trainingIndices, validationIndices) = Self.split(recordingIDs: features.recordingIDs, configuration: configuration)
         checkPrecondition(!trainingIndices.isEmpty, "Trainer: no training examples among \(features.count)")
         if let statistics {
             self.statistics = statistics
@@ -108,14 +109,22 @@ public final class Trainer {
         optimizer = Adam(learningRate: configuration.learningRate, weightDecay: configuration.weightDecay)
     }
 
-    /// The validation split: `round(fraction · count)` indices drawn by a generator seeded from `seed`.
-    static func split(count: Int, configuration: TrainingConfiguration) -> (training: [Int], validation: [Int]) {
-        let validationCount = min(Int((configuration.validationFraction * Double(count)).rounded()), count - 1)
+    /// The validation split: `round(fraction · n)` of the `n` examples drawn by a generator seeded from
+    /// `seed`; when some recording gave several examples, `round(fraction · r)` of the `r` recordings with
+    /// all their examples instead, so no recording is heard on both sides of the model selection.
+    static func split(recordingIDs: [String], configuration: TrainingConfiguration) -> (training: [Int], validation: [Int]) {
+        let count = recordingIDs.count
+        var seen = Set<String>(), recordings: [String] = []
+        for id in recordingIDs where seen.insert(id).inserted { recordings.append(id) }
+        let units = recordings.count == count ? count : recordings.count
+        let validationCount = min(Int((configuration.validationFraction * Double(units)).rounded()), units - 1)
         guard validationCount > 0 else { return (Array(0..<count), []) }
-        var order = Array(0..<count)
+        var order = Array(0..<units)
         var generator = SplitMix64(seed: configuration.seed ^ 0x5EED_5EED_5EED_5EED)
         generator.shuffleReproducibly(&order)
-        return (order[validationCount...].sorted(), order[..<validationCount].sorted())
+        guard units != count else { return (order[validationCount...].sorted(), order[..<validationCount].sorted()) }
+        let heldOut = Set(order[..<validationCount].map { recordings[$0] })
+        return ((0..<count).filter { !heldOut.contains(recordingIDs[$0]) }, (0..<count).filter { heldOut.contains(recordingIDs[$0]) })
     }
 
     /// Runs epochs `completedEpochs + 1 … configuration.epochs`, then restores the best parameters.
@@ -201,13 +210,24 @@ public final class Trainer {
     }
 
     /// Accuracy in percent of the model (in inference mode) on `indices` of `features`, normalised with
-    /// the training statistics; 0 for no indices.
+    /// the training statistics; 0 for no indices. Where a recording has several of the examples, it is
+    /// judged once by their mean logits (utterance level), as model selection on long recordings should.
     public func accuracy(on indices: [Int]) -> Double {
         guard !indices.isEmpty else { return 0 }
         let logits = predictLogits(of: model, on: features, indices: indices, normalizedWith: statistics,
                                    batchSize: configuration.batchSize)
-        let predictions = Tensor(shape: [indices.count, model.classCount], scalars: logits).argmax(alongAxis: 1)
-        return 100 * Double(zip(predictions, indices).filter { $0 == labels[$1] }.count) / Double(indices.count)
+        let classes = model.classCount
+        var sums: [String: (logits: [Float], label: Int)] = [:], order: [String] = []
+        for (row, index) in indices.enumerated() {
+            let id = features.recordingIDs[index]
+            if sums[id] == nil { sums[id] = ([Float](repeating: 0, count: classes), labels[index]); order.append(id) }
+            for k in 0 ..< classes { sums[id]!.logits[k] += logits[row * classes + k] }
+        }
+        let correct = order.filter { id in
+            let entry = sums[id]!
+            return entry.logits.indices.max { entry.logits[$0] < entry.logits[$1] } == entry.label
+        }.count
+        return 100 * Double(correct) / Double(order.count)
     }
 
     func saveCheckpoint(to url: URL, epoch: Int) throws {

@@ -56,6 +56,9 @@ private let tinyConfiguration = TrainingConfiguration(epochs: 3, batchSize: 8, l
         #expect(forget.forgetClasses == [data.classes[0]])
         #expect(forget.forgetSampleCount == 3 && forget.retainSampleCount == 6)
         #expect(forget.falseRejectionRate == forget.retainAccuracy.map { 100 - $0 })
+        // One example per recording here, so the per-recording figures are the per-example ones.
+        #expect(Set(data.test.features.recordingIDs).count == 9)
+        #expect(forget.utteranceRetainAccuracy == forget.retainAccuracy && forget.utteranceForgetAccuracy == forget.forgetAccuracy)
         #expect(forget.privacyErasureRate != nil || forget.forgetAccuracy == 100)
         #expect(forget.lossAttack != nil)
         #expect(forget.entropyAttackMemberRate != nil)

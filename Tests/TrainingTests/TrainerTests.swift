@@ -110,6 +110,23 @@ import Testing
         #expect(trainer.accuracy(on: trainer.validationIndices) == best)
     }
 
+    @Test func recordingsWithSeveralExamplesAreHeldOutWholeAndJudgedByTheirMeanLogits() throws {
+        // 60 examples from 20 recordings of three examples each (clip0 holds examples 0, 1, 2, …).
+        let (separable, labels) = syntheticSet()
+        let ids = (0 ..< 60).map { "clip\($0 / 3)" }
+        let features = FeatureSet(settings: separable.settings, values: separable.values, recordingIDs: ids,
+                                  exampleIndices: (0 ..< 60).map { $0 % 3 })
+        let grouped = (0 ..< 60).map { labels[$0 / 3 * 3] }           // one class per recording
+        let trainer = Trainer(model: makeModel(), features: features, labels: grouped,
+                              configuration: .init(epochs: 1, batchSize: 8, seed: 2, validationFraction: 0.25))
+        let heldOut = Set(trainer.validationIndices.map { ids[$0] })
+        #expect(heldOut.count == 5 && trainer.validationIndices.count == 15, "round(0.25 · 20) recordings, all their examples")
+        #expect(heldOut.isDisjoint(with: trainer.trainingIndices.map { ids[$0] }))
+        // The accuracy counts recordings: 5 recordings give a multiple of 20%.
+        let accuracy = trainer.accuracy(on: trainer.validationIndices)
+        #expect(accuracy.truncatingRemainder(dividingBy: 20) == 0, "\(accuracy)")
+    }
+
     @Test func earlyStoppingEndsAfterThePatienceRunsOut() throws {
         let (features, labels) = syntheticSet()
         // A learning rate of 0 never improves on epoch 1, so patience 1 stops after epoch 2.
