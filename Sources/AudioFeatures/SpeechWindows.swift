@@ -12,12 +12,16 @@ import Foundation
 /// - **a recording whose peak is below ``silenceLevel`` dBFS** is silent and gives no example;
 /// - **a recording whose floor is within ``minimumDynamicRange`` dB of its peak** (steady noise, a tone)
 ///   has nothing to tell speech from, and the whole recording is its span;
-/// - **a span shorter than one and a half examples** gives one example centred on it, kept inside the
-///   recording when the recording is longer than an example (else the recording sits whole inside the
-///   example, zeros around it);
-/// - **a longer span** is covered by examples spread evenly from its start to its end, about ``hop``
-///   samples apart (their number rounded to the nearest whole); an example whose frames are less than ``minimumSpeechFraction`` speech is dropped (a pause
-///   in a long recording), but a recording never loses all of them: the most speech-filled one stays.
+/// - **a recording shorter than one and a half examples** gives one example centred on its speech, kept
+///   inside the recording when the recording is longer than an example (else the recording sits whole
+///   inside the example, zeros around it);
+/// - **a longer recording** is cut into its sounds: runs of speech frames, joined across pauses shorter
+///   than ``pauseLength``; sounds shorter than ``shortestSound`` (clicks, breaths) are dropped unless
+///   nothing longer is there. A sound shorter than one and a half examples gives one example centred on
+///   it (a word in a recording of words, however short, is never split between two examples); a longer
+///   one is covered by examples spread evenly over it, about ``hop`` samples apart (their number rounded
+///   to the nearest whole), and an example whose frames are less than ``minimumSpeechFraction`` speech is
+///   dropped (most of it pauses), the most speech-filled one kept if none reaches it.
 ///
 /// ```swift
 /// var settings = LogMelSettings.vggish
@@ -29,13 +33,17 @@ public struct ExampleWindowing: Codable, Hashable, Sendable {
     /// Where between the floor (0) and the peak (1) of a recording's frame energies, in dB, speech begins.
     /// Default 0.3.
     public var speechThreshold: Double
-    /// The share of an example's frames that must be speech for it to be kept, in spans longer than one
+    /// The share of an example's frames that must be speech for it to be kept, in sounds longer than one
     /// and a half examples. Default 0.3.
     public var minimumSpeechFraction: Double
-    /// About how many samples lie between the starts of consecutive examples in a long span; `nil` is
+    /// About how many samples lie between the starts of consecutive examples in a long sound; `nil` is
     /// `exampleLength` (examples side by side). Less than `exampleLength` overlaps them, for classes with few recordings.
     public var hop: Int?
 
+    /// Pauses shorter than this (seconds) join the sounds on either side.
+    public static let pauseLength = 0.3
+    /// Sounds shorter than this (seconds) in a long recording are not speech.
+    public static let shortestSound = 0.1
     /// A recording whose loudest frame is below this level (dB relative to full scale 1.0) is silent.
     public static let silenceLevel = -80.0
     /// A recording whose floor is within this many dB of its peak has no silence to trim.
@@ -72,7 +80,8 @@ public struct WindowPlan: Equatable, Sendable {
 public struct WindowCounts: Codable, Hashable, Sendable {
     /// Examples taken.
     public var kept: Int
-    /// Windows of a long recording dropped because too few of their frames were speech.
+    /// Windows of a long recording dropped for too little speech: sounds shorter than
+    /// ``ExampleWindowing/shortestSound``, and examples in a long sound that are mostly pauses.
     public var droppedAsSilence: Int
     /// Recordings that gave no example because nothing in them rose above ``ExampleWindowing/silenceLevel``.
     public var silentRecordings: Int
@@ -145,33 +154,66 @@ extension LogMelExtractor {
         guard let first = activity.isSpeech.firstIndex(of: true), let last = activity.isSpeech.lastIndex(of: true) else {
             return WindowPlan(starts: [], speech: nil, counts: WindowCounts(silentRecordings: samples.isEmpty ? 0 : 1))
         }
-        // The span's ends: a frame's bounds, or the recording's own where the speech reaches its first or last
-        // frame (frames stop short of the end by less than a hop).
-        let speech = (first == 0 ? 0 : first * frameHop)
-            ..< (last == activity.isSpeech.count - 1 ? samples.count : min(last * frameHop + frameLength, samples.count))
+        let frameCount = activity.isSpeech.count
+        // A run of frames as samples: a frame's bounds, or the recording's own where the run reaches its
+        // first or last frame (frames stop short of the end by less than a hop).
+        func sampleRange(of frames: ClosedRange<Int>) -> Range<Int> {
+            (frames.lowerBound == 0 ? 0 : frames.lowerBound * frameHop)
+                ..< (frames.upperBound == frameCount - 1 ? samples.count : min(frames.upperBound * frameHop + frameLength, samples.count))
+        }
+        let speech = sampleRange(of: first ... last)
         // Starts that keep a recording longer than an example inside it, or a shorter one inside the example.
         let lowest = min(0, samples.count - length), highest = max(0, samples.count - length)
-        func clamped(_ start: Int) -> Int { min(max(start, lowest), highest) }
-        if 2 * speech.count < 3 * length {
-            let centre = (speech.lowerBound + speech.upperBound) / 2
-            return WindowPlan(starts: [clamped(centre - length / 2)], speech: speech, counts: WindowCounts(kept: 1))
+        func centred(on range: Range<Int>) -> Int {
+            min(max((range.lowerBound + range.upperBound) / 2 - length / 2, lowest), highest)
         }
-        let room = Double(speech.count - length)
-        let count = Int((room / Double(windowing.hop ?? length)).rounded()) + 1
-        let candidates = (0..<count).map { speech.lowerBound + (count == 1 ? 0 : Int((room * Double($0) / Double(count - 1)).rounded())) }
-        // Speech frames lying wholly inside each candidate, from a running count.
+        if 2 * samples.count < 3 * length {
+            return WindowPlan(starts: [centred(on: speech)], speech: speech, counts: WindowCounts(kept: 1))
+        }
+        // A long recording: its sounds (runs of speech frames, joined across pauses shorter than
+        // `pauseLength`), those shorter than `shortestSound` dropped unless nothing else is there.
+        let rate = Double(settings.sampleRate)
+        let joinable = Int(ExampleWindowing.pauseLength * rate) / frameHop
+        var runs: [ClosedRange<Int>] = []
+        for frame in 0 ..< frameCount where activity.isSpeech[frame] {
+            if let previous = runs.last, frame - previous.upperBound <= joinable + 1 {
+                runs[runs.count - 1] = previous.lowerBound ... frame
+            } else {
+                runs.append(frame ... frame)
+            }
+        }
+        var sounds = runs.map { sampleRange(of: $0) }
+        let longEnough = sounds.filter { Double($0.count) >= ExampleWindowing.shortestSound * rate }
+        var dropped = sounds.count - longEnough.count
+        if longEnough.isEmpty {
+            sounds = [sounds.max { $0.count < $1.count }!]
+            dropped -= 1
+        } else {
+            sounds = longEnough
+        }
+        // Speech frames lying wholly inside an example starting at `start`, from a running count.
         var speechBefore = [0]
         for isSpeech in activity.isSpeech { speechBefore.append(speechBefore.last! + (isSpeech ? 1 : 0)) }
-        let fractions = candidates.map { start -> Double in
-            let firstFrame = (start + frameHop - 1) / frameHop
-            let lastFrame = min((start + length - frameLength) / frameHop, activity.isSpeech.count - 1)
+        func speechFraction(from start: Int) -> Double {
+            let firstFrame = (max(start, 0) + frameHop - 1) / frameHop
+            let lastFrame = min((start + length - frameLength) / frameHop, frameCount - 1)
             guard lastFrame >= firstFrame else { return 0 }
             return Double(speechBefore[lastFrame + 1] - speechBefore[firstFrame]) / Double(lastFrame - firstFrame + 1)
         }
-        var starts = zip(candidates, fractions).filter { $0.1 >= windowing.minimumSpeechFraction }.map(\.0)
-        if starts.isEmpty { starts = [candidates[fractions.indices.max { fractions[$0] < fractions[$1] }!]] }
-        return WindowPlan(starts: starts, speech: speech,
-                          counts: WindowCounts(kept: starts.count, droppedAsSilence: candidates.count - starts.count))
+        var starts: [Int] = []
+        for sound in sounds {
+            guard 2 * sound.count >= 3 * length else {
+                starts.append(centred(on: sound))
+                continue
+            }
+            let room = Double(sound.count - length)
+            let count = Int((room / Double(windowing.hop ?? length)).rounded()) + 1
+            let candidates = (0 ..< count).map { sound.lowerBound + (count == 1 ? 0 : Int((room * Double($0) / Double(count - 1)).rounded())) }
+            let kept = candidates.filter { speechFraction(from: $0) >= windowing.minimumSpeechFraction }
+            starts += kept.isEmpty ? [candidates.max { speechFraction(from: $0) < speechFraction(from: $1) }!] : kept
+            dropped += candidates.count - max(kept.count, 1)
+        }
+        return WindowPlan(starts: starts, speech: speech, counts: WindowCounts(kept: starts.count, droppedAsSilence: dropped))
     }
 
     /// The `exampleLength` samples from `start`, zeros where they fall outside `samples`.

@@ -47,23 +47,36 @@ import Testing
         #expect(Array(example[(-start) ..< (-start + short.count)]) == short)
     }
 
-    @Test func aLongRecordingKeepsTheWindowsThatHoldSpeech() {
-        // 5 s: speech 0.5–1.7 s and 3.5–4.5 s. Four windows spread over 0.48–4.52 s start at 0.48, 1.5 (21%
-        // speech: dropped), 2.52 (none: dropped) and 3.54 s, the last ending where the speech does.
-        let samples = Self.recording(seconds: 5, bursts: [0.5 ... 1.7, 3.5 ... 4.5])
+    @Test func aLongRecordingGivesAnExampleOnEachWordAndDropsClicks() {
+        // 5 s: words at 0.5–1.2 s and 3.5–3.8 s, a 30 ms click at 2.5 s. One example centred on each word
+        // (the short one is never split between two examples), the click dropped.
+        let samples = Self.recording(seconds: 5, bursts: [0.5 ... 1.2, 2.5 ... 2.53, 3.5 ... 3.8])
         let plan = extractor.windowPlan(for: samples)
         let speech = try! #require(plan.speech)
-        #expect(abs(speech.lowerBound - 8_000) <= frame && abs(speech.upperBound - 72_000) <= frame, "\(speech)")
-        #expect(plan.counts == WindowCounts(kept: 2, droppedAsSilence: 2))
-        #expect(plan.starts == [speech.lowerBound, speech.upperBound - length])
-        #expect(extractor.examples(from: samples).count == 2)
+        #expect(abs(speech.lowerBound - 8_000) <= frame && abs(speech.upperBound - 60_800) <= frame, "\(speech)")
+        #expect(plan.counts == WindowCounts(kept: 2, droppedAsSilence: 1))
+        #expect(plan.starts.count == 2)
+        for (start, word) in zip(plan.starts, [8_000 ..< 19_200, 56_000 ..< 60_800]) {
+            #expect(start <= word.lowerBound && start + length >= word.upperBound, "\(start) holds \(word)")
+            #expect(abs(start + length / 2 - (word.lowerBound + word.upperBound) / 2) <= frame, "centred on the word")
+        }
+    }
 
-        // Overlapping windows about every 0.25 s give more examples from the same speech.
+    @Test func longSpeechIsCoveredAndPausesAreDropped() {
+        // 3 s of continuous speech (1–4 s): three examples side by side, or more with a shorter hop.
+        let samples = Self.recording(seconds: 5, bursts: [1.0 ... 4.0])
+        let plan = extractor.windowPlan(for: samples)
+        #expect(plan.counts == WindowCounts(kept: 3) && plan.starts.first! <= 16_000 && plan.starts.last! + length >= 64_000)
         var settings = LogMelSettings.recommended
         settings.windowing!.hop = 4_000
         let overlapping = LogMelExtractor(settings: settings).windowPlan(for: samples)
-        #expect(overlapping.starts.count > 4 && zip(overlapping.starts, overlapping.starts.dropFirst()).allSatisfy { $1 > $0 })
-        #expect(overlapping.counts.kept + overlapping.counts.droppedAsSilence == 13, "\(overlapping.counts)")
+        #expect(overlapping.starts.count == 9 && zip(overlapping.starts, overlapping.starts.dropFirst()).allSatisfy { $1 - $0 <= 4_200 })
+
+        // 50 ms blips every 0.3 s join into one long sound that is three-quarters pauses: its examples
+        // are dropped but the most speech-filled one.
+        let blips = Self.recording(seconds: 5, bursts: stride(from: 0.5, to: 4.5, by: 0.3).map { $0 ... $0 + 0.05 })
+        let sparse = extractor.windowPlan(for: blips)
+        #expect(sparse.counts.kept == 1 && sparse.counts.droppedAsSilence >= 2, "\(sparse.counts)")
     }
 
     @Test func silenceAndSteadyNoise() {

@@ -292,10 +292,10 @@ struct SpeechWindowsDatasetTests {
     func perClassCounts() throws {
         try DatasetFixture.withFolder { root in
             // FSDD names: takes 0–4 are test. Alice: short words, one take silent (digital zeros).
-            // Bob: long takes, two words far apart, whose middle windows are dropped.
+            // Bob: long takes, two words far apart with a click between them, which is dropped.
             for take in 0 ..< 7 {
                 try Self.write("recordings/1_alice_\(take).wav", seconds: 1.2, bursts: take == 6 ? [] : [0.6 ... 0.9], in: root)
-                try Self.write("recordings/1_bob_\(take).wav", seconds: 5, bursts: [0.5 ... 1.7, 3.5 ... 4.5], in: root)
+                try Self.write("recordings/1_bob_\(take).wav", seconds: 5, bursts: [0.5 ... 1.2, 2.5 ... 2.53, 3.5 ... 4.5], in: root)
             }
             try writeAudio([Float](repeating: 0, count: 16_000), sampleRate: 16_000,
                            to: root.appendingPathComponent("recordings/1_alice_6.wav"), format: .wav16)
@@ -306,7 +306,7 @@ struct SpeechWindowsDatasetTests {
                 #expect(data.classes == ["alice", "bob"])
                 let perClass = data.windowsByClass
                 #expect(perClass[0].recordings == 7 && perClass[0].windows == WindowCounts(kept: 6, silentRecordings: 1))
-                #expect(perClass[1].recordings == 7 && perClass[1].windows == WindowCounts(kept: 14, droppedAsSilence: 14))
+                #expect(perClass[1].recordings == 7 && perClass[1].windows == WindowCounts(kept: 14, droppedAsSilence: 7))
                 #expect(data.train.count + data.test.count == 20)
             }
             // Consecutive examples, as before: every recording gives ceil(length / 0.975 s), none dropped.
