@@ -30,10 +30,7 @@ extension DatasetIndex {
 
     /// `filename` → `native_language` from `speakers_all.csv`; rows marked `file_missing?` TRUE are left out.
     static func readSpeakerLanguages(_ url: URL) throws -> [String: String] {
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw DatasetError.unreadableFile(url, reason: error.localizedDescription)
-        }
+        let text = try readText(url)
         let rows = parseCSV(text)
         guard let header = rows.first,
               let fileColumn = header.firstIndex(of: "filename"),

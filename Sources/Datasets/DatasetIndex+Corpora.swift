@@ -39,12 +39,7 @@ extension DatasetIndex {
     /// `speaker-info.txt` (at the root or the folder above): `ID AGE GENDER ACCENTS REGION…`, IDs with
     /// or without the `p`; speaker → accent. Missing file: no accents (speaker classes only).
     static func readVCTKAccents(root: URL) throws -> [String: String] {
-        let candidates = [root, root.deletingLastPathComponent()].map { $0.appendingPathComponent("speaker-info.txt") }
-        guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else { return [:] }
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw DatasetError.unreadableFile(url, reason: error.localizedDescription)
-        }
+        guard let text = try metadataText("speaker-info.txt", near: root) else { return [:] }
         var accents: [String: String] = [:]
         for line in text.split(whereSeparator: \.isNewline).dropFirst() {
             let fields = line.split(whereSeparator: \.isWhitespace).map(String.init)
@@ -84,12 +79,7 @@ extension DatasetIndex {
     }
 
     static func readVoxCelebSplit(root: URL) throws -> [String: SplitPart] {
-        let candidates = [root, root.deletingLastPathComponent()].map { $0.appendingPathComponent("iden_split.txt") }
-        guard let url = candidates.first(where: { FileManager.default.fileExists(atPath: $0.path) }) else { return [:] }
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw DatasetError.unreadableFile(url, reason: error.localizedDescription)
-        }
+        guard let text = try metadataText("iden_split.txt", near: root) else { return [:] }
         var parts: [String: SplitPart] = [:]
         for line in text.split(whereSeparator: \.isNewline) {
             let fields = line.split(separator: " ").map(String.init)

@@ -33,10 +33,7 @@ extension DatasetIndex {
     /// The ids (relative paths without extension) in a Speech Commands list; empty when the file is absent.
     static func readList(_ url: URL) throws -> Set<String> {
         guard FileManager.default.fileExists(atPath: url.path) else { return [] }
-        let text: String
-        do { text = try String(contentsOf: url, encoding: .utf8) } catch {
-            throw DatasetError.unreadableFile(url, reason: error.localizedDescription)
-        }
+        let text = try readText(url)
         return Set(text.split(whereSeparator: \.isNewline)
             .map { $0.trimmingCharacters(in: .whitespaces) }
             .filter { !$0.isEmpty }

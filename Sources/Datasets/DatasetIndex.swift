@@ -221,6 +221,20 @@ extension DatasetIndex {
         return nil
     }
 
+    /// A metadata file's text, or ``DatasetError/unreadableFile(_:reason:)`` naming it.
+    static func readText(_ url: URL) throws -> String {
+        do { return try String(contentsOf: url, encoding: .utf8) } catch {
+            throw DatasetError.unreadableFile(url, reason: error.localizedDescription)
+        }
+    }
+
+    /// The text of the metadata file `name` at `root` or in the folder above it (a subset read on its
+    /// own keeps its dataset's metadata one level up); `nil` when neither has it.
+    static func metadataText(_ name: String, near root: URL) throws -> String? {
+        let candidates = [root, root.deletingLastPathComponent()].map { $0.appendingPathComponent(name) }
+        return try candidates.first { FileManager.default.fileExists(atPath: $0.path) }.map(readText)
+    }
+
     static func isDirectory(_ url: URL) -> Bool {
         var isDirectory: ObjCBool = false
         return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) && isDirectory.boolValue
