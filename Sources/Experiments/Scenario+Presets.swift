@@ -17,11 +17,13 @@ extension Scenario {
     }
 
     /// The preset's scenario on `data` (the synthetic corpus when `nil`) with `model` (CNN by default),
-    /// its examples cut consecutively from each recording as the paper's VGGish front end does.
+    /// its examples cut consecutively from each recording as the paper's VGGish front end does and the
+    /// model trained at a constant learning rate as the paper's code does.
     public static func preset(_ preset: Preset, data: String? = nil, model: Architecture = .cnn,
                               seeds: [UInt64] = [0]) -> Scenario {
         var scenario = paperScenario(preset, data: data, model: model, seeds: seeds)
         scenario.examples = .consecutive
+        scenario.recipe.schedule = .constant
         return scenario
     }
 

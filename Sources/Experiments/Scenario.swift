@@ -121,10 +121,11 @@ public struct Scenario: Codable, Equatable, Sendable {
         self.auditConfiguration = auditConfiguration
     }
 
-    /// The recipe of `qpae train` with a patience: up to 30 epochs, Adam 1e-3, batch 32, 10% held out
-    /// to choose the best epoch, stop after 8 epochs without improvement.
+    /// The recipe of `qpae train` with a patience: up to 30 epochs, Adam 1e-3 under a cosine schedule with
+    /// 5% warm-up, batch 32, 10% held out to choose the best epoch, stop after 8 epochs without improvement.
     public static let defaultRecipe = TrainingConfiguration(epochs: 30, batchSize: 32, learningRate: 1e-3, seed: 0,
-                                                            validationFraction: 0.1, earlyStoppingPatience: 8)
+                                                            validationFraction: 0.1, earlyStoppingPatience: 8,
+                                                            schedule: .cosine)
 
     /// Reads and checks a scenario file (JSON); missing optional fields take the defaults above.
     ///

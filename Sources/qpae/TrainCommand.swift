@@ -56,9 +56,9 @@ struct TrainCommand: ParsableCommand {
                                valueName: "class"))
     var exclude: [String] = []
 
-    @Option(help: ArgumentHelp("How the learning rate moves: constant, or cosine (a linear warm-up over --warmup-fraction of the updates, then half a cosine down to 0).",
+    @Option(help: ArgumentHelp("How the learning rate moves: cosine (a linear warm-up over --warmup-fraction of the updates, then half a cosine down to 0), or constant (the paper's recipe).",
                                valueName: "schedule"))
-    var schedule: TrainingConfiguration.ScheduleKind = .constant
+    var schedule: TrainingConfiguration.ScheduleKind = .cosine
 
     @Option(help: ArgumentHelp("Share of the updates spent warming up under the cosine schedule.", valueName: "fraction"))
     var warmupFraction = 0.05

@@ -140,6 +140,8 @@ private func isWellFormed(_ text: String) -> Bool {
             #expect(try JSONDecoder().decode(Scenario.self, from: JSONEncoder().encode(made)) == made)
         }
         #expect(Scenario.preset(.paperAccent).layout == .accent)
+        #expect(Scenario.defaultRecipe.schedule == .cosine)
+        #expect(Scenario.Preset.allCases.allSatisfy { Scenario.preset($0).recipe.schedule == .constant }, "the paper's recipe")
         let ablation = Scenario.preset(.paperAblation).variants                // full, each part off, two λ
         #expect(ablation.map(\.name) == ["full", "without destructive interference", "without superposition labels",
                                          "without uncertainty fine-tune", "without entropy term",
