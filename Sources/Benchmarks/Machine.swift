@@ -1,5 +1,6 @@
 import CBLAS
 import Foundation
+import Tensors
 
 /// FP32 flops one Zen 4 core can issue per cycle: 2 FMA pipes × 8 floats (256 bits; AVX-512 is
 /// split into two halves) × 2 flops per fused multiply-add.
@@ -22,14 +23,7 @@ struct Machine {
 
     /// Reads `/proc/cpuinfo`; fields it cannot find stay `nil` (or `"unknown"`).
     static func current() -> Machine {
-        let text = (try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8)) ?? ""
-        var fields: [String: String] = [:]
-        for line in text.split(separator: "\n") {
-            let parts = line.split(separator: ":", maxSplits: 1)
-            guard parts.count == 2 else { continue }
-            let key = parts[0].trimmingCharacters(in: .whitespaces)
-            if fields[key] == nil { fields[key] = parts[1].trimmingCharacters(in: .whitespaces) }
-        }
+        let fields = ProcessorFields.read()
         return Machine(modelName: fields["model name"] ?? "unknown",
                        family: fields["cpu family"].flatMap { Int($0) },
                        model: fields["model"].flatMap { Int($0) },
@@ -55,8 +49,9 @@ struct Machine {
         var lines = [
             "CPU:      \(modelName) (\(identity.joined(separator: ", "))\(isZen4 ? ": Zen 4" : ""))"
                 + ", \(processorCount) logical cores online",
-            "Threads:  \(threads) (ComputeThreads.count; OpenBLAS reports \(openblas_get_num_threads()))"
-                + ", OpenBLAS core \(String(cString: openblas_get_corename()))",
+            "ISA:      \(MatrixKernels.instructionSet) (oneDNN's dispatch)",
+            "Products: \(MatrixKernels.summary)",
+            "Threads:  \(threads) (ComputeThreads.count; OpenBLAS reports \(openblas_get_num_threads()))",
             "FP32 reference peak:",
             "  quoted:      one core reaches about \(Int(quotedSingleCoreSGEMM)) GFLOP/s in OpenBLAS sgemm"
                 + " (../shared/PLATFORM.md)",

@@ -15,7 +15,9 @@ extension EvaluationReport {
             + (model.forgottenClasses.isEmpty ? "" : ", has forgotten \(model.forgottenClasses.joined(separator: ", "))") + "\n"
         text += "- data: `\(dataset.path)`\(dataset.isSynthetic ? " (built-in synthetic corpus)" : ""), split \(SplitMethod.explained(dataset.split)), "
             + "fingerprint \(dataset.fingerprint), \(dataset.trainingExampleCount) training and \(dataset.testExampleCount) test examples\n"
-        text += "- \(software), \(createdAt), seed \(seed), \(threads) compute threads\n\n"
+        text += "- \(software), \(createdAt), seed \(seed), \(threads) compute threads\n"
+        if let machine { text += "- machine: \(machine.markdown)\n" }
+        text += "\n"
         text += evaluation.summaryTable(before: before).rendered + "\n"
         if let forget = evaluation.forget {
             text += "## Forgetting \(forget.forgetClasses.joined(separator: ", "))\n\n"

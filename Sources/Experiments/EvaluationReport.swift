@@ -8,6 +8,12 @@ import Unlearning
 /// The version written into every report and checkpoint made by this build.
 public enum QPAudioEraserVersion {
     public static let current = "0.5.0"
+
+    /// What `qpae --version` prints: the version, then the processor and the kernels this build runs on it.
+    public static var withMachine: String {
+        let machine = MachineSummary.current
+        return "\(current)\nprocessor: \(machine.processor), \(machine.instructionSet)\nmatrix products: \(machine.matrixProducts)"
+    }
 }
 
 /// The data a report is about: enough to find it again and to tell whether it changed.
@@ -93,6 +99,8 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     /// Compute threads (`QPAE_THREADS`): results are bit-reproducible for a seed and a thread count;
     /// another count changes the last bits of some kernels' sums, which training can amplify.
     public var threads = ComputeThreads.count
+    /// The processor and the kernels the figures came from (absent from older reports).
+    public var machine: MachineSummary? = .current
     /// ISO 8601, UTC.
     public var createdAt: String
     /// What produced it: `evaluate`, `train`, `demo`, ….

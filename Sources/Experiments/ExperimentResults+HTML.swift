@@ -15,6 +15,7 @@ extension ExperimentResults {
             + "\(dataset.fingerprint); seeds \(scenario.seeds.map(String.init).joined(separator: ", ")); "
             + "original test accuracy \(originalAccuracy.map { MarkdownTable.percent($0) }.joined(separator: ", ")) %; "
             + "\(SVGChart.escape(software)).</p>"
+        if let machine { body += "<p>Machine: \(SVGChart.escape(machine.markdown)).</p>" }
         for note in notes { body += "<p class=\"note\">Note: \(SVGChart.escape(note))</p>" }
         body += "<h2>Charts</h2><div class=\"charts\">" + charts.joined() + "</div>"
         if scenario.kind == .sequential {

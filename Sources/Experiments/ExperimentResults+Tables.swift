@@ -81,6 +81,7 @@ extension ExperimentResults {
         text += "- data `\(dataset.path)`, split \(SplitMethod.explained(dataset.split)), fingerprint \(dataset.fingerprint); seeds "
             + scenario.seeds.map(String.init).joined(separator: ", ") + "; \(software), \(threads) compute threads; "
             + String(format: "%.0f", seconds) + " s in all\n"
+        if let machine { text += "- machine: \(machine.markdown)\n" }
         text += "- original model test accuracy: "
             + originalAccuracy.map { MarkdownTable.percent($0) }.joined(separator: ", ") + " (per seed)\n"
         for note in notes { text += "- note: \(note)\n" }

@@ -10,6 +10,8 @@ public struct ExperimentResults: Codable, Sendable, Equatable {
     public var software = "QPAudioEraser \(QPAudioEraserVersion.current)"
     /// Compute threads (`QPAE_THREADS`); see ``EvaluationReport/threads``.
     public var threads = ComputeThreads.count
+    /// The processor and the kernels the figures came from (absent from older results).
+    public var machine: MachineSummary? = .current
     public var scenario: Scenario
     public var dataset: DatasetSummary
     public var architecture: String

@@ -16,9 +16,10 @@ struct QPAE: AsyncParsableCommand {
         `qpae forget --model model.safetensors --forget CLASS --out forgot.safetensors`, and \
         `qpae evaluate --model forgot.safetensors --forget CLASS --before model.safetensors`.
         Datasets are read in the layouts of AudioMNIST, the Free Spoken Digit Dataset, Speech Commands, \
-        LibriSpeech and the Speech Accent Archive (detected from the folder).
+        LibriSpeech, the Speech Accent Archive, VCTK and VoxCeleb (detected from the folder, the folder that \
+        holds it or one of its subsets).
         """,
-        version: QPAudioEraserVersion.current,
+        version: QPAudioEraserVersion.withMachine,
         subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, ForgetCommand.self, AuditCommand.self, MethodsCommand.self,
                       ExperimentCommand.self, ServeCommand.self, LedgerCommand.self, CertificateCommand.self]
     )
