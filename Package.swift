@@ -115,7 +115,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "Benchmarks",
-            dependencies: ["Tensors", "NeuralNetworks", "Models", "Datasets", "CBLAS"],
+            dependencies: ["Tensors", "NeuralNetworks", "Models", "Datasets", "CBLAS", "CDNNL"],
             swiftSettings: vectorizedKernels
         ),
         .testTarget(

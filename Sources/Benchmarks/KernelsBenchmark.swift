@@ -1,8 +1,9 @@
 import Foundation
 import Tensors
 
-/// `qpae-benchmark kernels`: the engine's matmul against direct `cblas_sgemm`, and conv2d forward and
-/// forward+backward for every ResNet18 convolution shape against the bare GEMMs it needs.
+/// `qpae-benchmark kernels`: the engine's matmul against direct `cblas_sgemm`, every model product shape
+/// in OpenBLAS and in oneDNN with the engine's choice, and conv2d forward and forward+backward for every
+/// ResNet18 convolution shape against the bare GEMMs it needs.
 func runKernelsBenchmark(_ options: Options) {
     var generator = SplitMix64(seed: 20_240_601)
     let backgroundLoad = BackgroundLoad()
@@ -25,6 +26,12 @@ func runKernelsBenchmark(_ options: Options) {
     print("      median of \(gemmRuns.repetitions) timed runs at 1024 (more at 512, fewer at 2048)"
           + " after \(gemmRuns.warmUps) warm-up(s), direct and engine interleaved; best = fastest run")
     print(gemm.run(using: &generator).rendered)
+
+    let productPlan = options.quick ? RepetitionPlan(warmUps: 1, repetitions: 5) : RepetitionPlan(warmUps: 3, repetitions: 21)
+    print("\nModel products  every matrix-product shape of the three models, one thread, OpenBLAS (core"
+          + " \(MatrixKernels.openBLASCore)) against oneDNN's sgemm on raw buffers; median of \(productPlan.repetitions) runs,"
+          + " alternated; 'choice vs faster' = the faster library's time ÷ the chosen one's (1.000: the choice is the faster)")
+    print(ModelGEMMBenchmark(plan: productPlan).run(using: &generator).rendered)
 
     let convolutionPlan = options.quick ? RepetitionPlan(warmUps: 1, repetitions: 3) : RepetitionPlan(warmUps: 2, repetitions: 7)
     let convolution = ConvolutionBenchmark(layers: resNet18Convolutions, batch: 32, plan: convolutionPlan)

@@ -8,13 +8,15 @@ import Tensors
 struct PhaseFigures: Codable {
     var model: String
     var phase: String
+    /// `fp32`, or `bf16` (PyTorch: the forward pass under CPU autocast); absent means fp32.
+    var precision: String?
     var samplesPerSecond: Double
     /// Resident memory before the first step (model, optimizer and data made), and its high-water mark.
     var residentBeforeMiB: Double
     var peakResidentMiB: Double
 
     enum CodingKeys: String, CodingKey {
-        case model, phase
+        case model, phase, precision
         case samplesPerSecond = "samples_per_s"
         case residentBeforeMiB = "rss_before_mb"
         case peakResidentMiB = "peak_rss_mb"
@@ -47,18 +49,23 @@ func runModelsBenchmark(_ options: Options) {
     }
     let theirs = options.withPyTorch ? PyTorchReference.measure(models: options.models, options: options) : []
     for phase in ["train", "infer"] {
-        var table = TextTable(textColumns: 1, "model", "samples/s", "PyTorch", "ours/PyTorch",
-                              "peak MiB (+growth)", "PyTorch", "growth ours/PyTorch")
+        var table = TextTable(textColumns: 1, "model", "samples/s", "PyTorch fp32", "ours/PyTorch", "PyTorch bf16",
+                              "ours/PyTorch bf16", "peak MiB (+growth)", "PyTorch fp32", "growth ours/PyTorch")
         for figures in ours where figures.phase == phase {
-            let reference = theirs.first { $0.model == figures.model && $0.phase == phase }
+            func reference(_ precision: String) -> PhaseFigures? {
+                theirs.first { $0.model == figures.model && $0.phase == phase && ($0.precision ?? "fp32") == precision }
+            }
+            let (fp32, bf16) = (reference("fp32"), reference("bf16"))
             func memory(_ f: PhaseFigures?) -> String {
                 f.map { "\(Format.fixed($0.peakResidentMiB, 0)) (+\(Format.fixed($0.growthMiB, 0)))" } ?? "–"
             }
             table.append([figures.model, Format.fixed(figures.samplesPerSecond, 1),
-                          reference.map { Format.fixed($0.samplesPerSecond, 1) } ?? "–",
-                          reference.map { Format.ratio(figures.samplesPerSecond / $0.samplesPerSecond) } ?? "–",
-                          memory(figures), memory(reference),
-                          reference.map { Format.ratio(figures.growthMiB / $0.growthMiB) } ?? "–"])
+                          fp32.map { Format.fixed($0.samplesPerSecond, 1) } ?? "–",
+                          fp32.map { Format.ratio(figures.samplesPerSecond / $0.samplesPerSecond) } ?? "–",
+                          bf16.map { Format.fixed($0.samplesPerSecond, 1) } ?? "–",
+                          bf16.map { Format.ratio(figures.samplesPerSecond / $0.samplesPerSecond) } ?? "–",
+                          memory(figures), memory(fp32),
+                          fp32.map { Format.ratio(figures.growthMiB / $0.growthMiB) } ?? "–"])
         }
         print("\n" + (phase == "train" ? "Training step, batch 32" : "Inference, batch 256"))
         print(table.rendered)

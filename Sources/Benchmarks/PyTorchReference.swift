@@ -1,8 +1,8 @@
 import Foundation
 
 /// PyTorch's figures for the same models and phases, measured by
-/// `scripts/pytorch/benchmark_training_step.py` in this run (each model and phase in its own Python
-/// process, with our thread count).
+/// `scripts/pytorch/benchmark_training_step.py` in this run (each model, phase and precision in its own
+/// Python process, with our thread count): fp32, and bf16 under CPU autocast.
 enum PyTorchReference {
     /// The comparison script, found from this source file's location in the package.
     static let script = URL(fileURLWithPath: #filePath)
@@ -17,7 +17,8 @@ enum PyTorchReference {
             return []
         }
         let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
-        let arguments = ["python3", script.path, "--json", "--threads", "\(threads)", "--models"] + models
+        let arguments = ["python3", "-W", "ignore", script.path, "--json", "--threads", "\(threads)",
+                         "--precisions", "fp32", "bf16", "--models"] + models
             + (options.quick ? ["--quick"] : [])
         guard let output: String = runChild(executable: "/usr/bin/env", arguments: arguments),
               let report = try? JSONDecoder().decode(Report.self, from: Data(output.utf8)) else {

@@ -55,8 +55,12 @@ def memory_mb() -> dict:
     return {"rss_mb": status.get("VmRSS"), "peak_rss_mb": peak}
 
 
-def worker(model_name: str, phase: str, threads: int, warmup: int, steps: int) -> dict:
-    """Runs one model and one phase in this (fresh) process and returns the figures."""
+def worker(model_name: str, phase: str, threads: int, warmup: int, steps: int, precision: str = "fp32") -> dict:
+    """Runs one model and one phase in this (fresh) process and returns the figures; `precision` bf16 runs
+    the forward pass (and the loss) under `torch.autocast("cpu", dtype=torch.bfloat16)`, the usual mixed
+    precision: fp32 weights and optimizer, convolutions and products in bf16 through oneDNN."""
+    import contextlib
+
     import torch
     from torch import nn
 
@@ -70,12 +74,18 @@ def worker(model_name: str, phase: str, threads: int, warmup: int, steps: int) -
     x = torch.randn((batch, *INPUT_SHAPE))
     labels = torch.randint(0, CLASSES, (batch,))
 
+    def autocast():
+        if precision == "bf16":
+            return torch.autocast("cpu", dtype=torch.bfloat16)
+        return contextlib.nullcontext()
+
     if phase == "train":
         model.train()
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
 
         def run():
-            loss = nn.functional.cross_entropy(model(x), labels)
+            with autocast():
+                loss = nn.functional.cross_entropy(model(x), labels)
             loss.backward()
             optimizer.step()
             optimizer.zero_grad()
@@ -84,7 +94,7 @@ def worker(model_name: str, phase: str, threads: int, warmup: int, steps: int) -
         model.eval()
 
         def run():
-            with torch.no_grad():
+            with torch.no_grad(), autocast():
                 return model(x)
 
     before = memory_mb()["rss_mb"]
@@ -96,22 +106,22 @@ def worker(model_name: str, phase: str, threads: int, warmup: int, steps: int) -
         if index >= warmup:
             times.append(elapsed)
     median = statistics.median(times)
-    return {"model": model_name, "phase": phase, "torch": torch.__version__, "threads": threads,
+    return {"model": model_name, "phase": phase, "precision": precision, "torch": torch.__version__, "threads": threads,
             "torch_threads": torch.get_num_threads(),
             "batch": batch, "warmup": warmup, "steps": steps, "median_s": median, "min_s": min(times),
             "max_s": max(times), "samples_per_s": batch / median, "rss_before_mb": before,
             "peak_rss_mb": memory_mb()["peak_rss_mb"], "parameters": models.parameter_count(model)}
 
 
-def run_worker(model_name: str, phase: str, threads: int, warmup: int, steps: int) -> dict:
+def run_worker(model_name: str, phase: str, threads: int, warmup: int, steps: int, precision: str) -> dict:
     env = dict(os.environ, OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
     command = [sys.executable, __file__, "--worker", model_name, "--phase", phase, "--threads", str(threads),
-               "--warmup", str(warmup), "--steps", str(steps)]
+               "--warmup", str(warmup), "--steps", str(steps), "--precision", precision]
     load = os.getloadavg()[0]
     finished = subprocess.run(command, env=env, capture_output=True, text=True)
     if finished.returncode != 0:
         sys.stderr.write(finished.stderr)
-        raise SystemExit(f"worker {model_name}/{phase} failed with status {finished.returncode}")
+        raise SystemExit(f"worker {model_name}/{phase}/{precision} failed with status {finished.returncode}")
     result = json.loads(finished.stdout.strip().splitlines()[-1])
     result["load_average_before"] = load
     return result
@@ -129,7 +139,7 @@ def print_table(results: list, threads: int) -> None:
     print(f"PyTorch {results[0].get('torch', '')}, {threads} thread(s); input 1×64×96, 10 classes; training: batch "
           f"{TRAIN_BATCH}, Adam(lr=1e-3), median step; inference: batch {INFER_BATCH}, eval, no_grad; "
           "memory: peak RSS of the worker process (+ growth over its RSS before the first step)")
-    header = (f"{'model':9s} | {'train samples/s':>15s} {'step ms':>8s} {'peak MiB (+growth)':>19s} | "
+    header = (f"{'model':14s} | {'train samples/s':>15s} {'step ms':>8s} {'peak MiB (+growth)':>19s} | "
               f"{'infer samples/s':>15s} {'batch ms':>8s} {'peak MiB (+growth)':>19s}")
     print(header)
     print("-" * len(header))
@@ -141,8 +151,9 @@ def print_table(results: list, threads: int) -> None:
         return f"{r['samples_per_s']:15.1f} {r['median_s'] * 1e3:8.1f} {memory:>19s}"
 
     for name in dict.fromkeys(r["model"] for r in results):
-        row = {r["phase"]: r for r in results if r["model"] == name}
-        print(f"{name:9s} | {cells(row.get('train'))} | {cells(row.get('infer'))}")
+        for precision in dict.fromkeys(r["precision"] for r in results):
+            row = {r["phase"]: r for r in results if r["model"] == name and r["precision"] == precision}
+            print(f"{name + ' ' + precision:14s} | {cells(row.get('train'))} | {cells(row.get('infer'))}")
 
 
 def main(argv=None) -> int:
@@ -150,6 +161,8 @@ def main(argv=None) -> int:
     parser.add_argument("--threads", type=int, default=2, help="torch.set_num_threads (default 2)")
     parser.add_argument("--models", nargs="+", choices=MODEL_NAMES, default=list(MODEL_NAMES))
     parser.add_argument("--phases", nargs="+", choices=("train", "infer"), default=["train", "infer"])
+    parser.add_argument("--precisions", nargs="+", choices=("fp32", "bf16"), default=["fp32"],
+                        help="fp32, and bf16 for the forward pass under CPU autocast (default fp32)")
     parser.add_argument("--json", action="store_true", help="print one JSON document instead of the table")
     parser.add_argument("--quick", action="store_true",
                         help=f"fewer steps ({QUICK['train_warmup']}+{QUICK['train_steps']} training, "
@@ -158,21 +171,24 @@ def main(argv=None) -> int:
     parser.add_argument("--phase", choices=("train", "infer"), help=argparse.SUPPRESS)
     parser.add_argument("--warmup", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--steps", type=int, help=argparse.SUPPRESS)
+    parser.add_argument("--precision", choices=("fp32", "bf16"), default="fp32", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
     if args.worker:
-        print(json.dumps(worker(args.worker, args.phase, args.threads, args.warmup, args.steps)))
+        print(json.dumps(worker(args.worker, args.phase, args.threads, args.warmup, args.steps, args.precision)))
         return 0
 
     counts = QUICK if args.quick else FULL
     results = []
     for name in args.models:
         for phase in args.phases:
-            results.append(run_worker(name, phase, args.threads, counts[f"{phase}_warmup"], counts[f"{phase}_steps"]))
-            if not args.json:
-                r = results[-1]
-                print(f"  {name} {phase}: {r['samples_per_s']:.1f} samples/s, peak {r['peak_rss_mb']:.0f} MiB "
-                      f"(load average before {r['load_average_before']:.2f})", file=sys.stderr)
+            for precision in args.precisions:
+                results.append(run_worker(name, phase, args.threads, counts[f"{phase}_warmup"], counts[f"{phase}_steps"],
+                                          precision))
+                if not args.json:
+                    r = results[-1]
+                    print(f"  {name} {phase} {precision}: {r['samples_per_s']:.1f} samples/s, peak {r['peak_rss_mb']:.0f} MiB "
+                          f"(load average before {r['load_average_before']:.2f})", file=sys.stderr)
     if args.json:
         print(json.dumps({"environment": environment(), "threads": args.threads, "input_shape": list(INPUT_SHAPE),
                           "classes": CLASSES, "optimizer": "Adam(lr=1e-3)", "loss": "cross_entropy mean",

@@ -9,15 +9,15 @@ speed comparison use:
   conv 3×3 (padding 1, bias) → BatchNorm2d → ReLU → MaxPool2d(2) with 32, 64, 128, 128 channels
   (`features.0` the first convolution, `features.1` its batch norm, `features.4` the second convolution,
   …), then AdaptiveAvgPool2d(1), flatten, `fc`.
-- ResNet18: torchvision's `resnet18(num_classes=K)` with `conv1` replaced by
-  `Conv2d(1, 64, 7, 2, 3, bias=False)` (re-initialised as torchvision does its convolutions:
-  `kaiming_normal_`, fan-out, ReLU gain).
+- ResNet18: torchvision's `resnet18(num_classes=K)` with a `Conv2d(1, 64, 7, 2, 3, bias=False)` stem,
+  written out here with torchvision's module names and initialisation (`--check-resnet` compares it
+  with torchvision's where torchvision is installed).
 - ViT-Tiny: timm's `VisionTransformer(img_size=(64, 96), patch_size=8, in_chans=1, embed_dim=192,
   depth=12, num_heads=3, mlp_ratio=4, num_classes=K)`: class-token pooling, qkv bias, LayerNorm
   eps 1e-6, pre-norm blocks, exact-erf GELU, final `norm`, no `fc_norm`, no dropout. `make_vit_tiny`
   passes these choices explicitly and asserts them, so a change of timm's defaults fails loudly.
 
-Needs torch, and for ResNet18 / ViT-Tiny `pip install torchvision==0.29.2 timm==1.0.31`.
+Needs torch, and for ViT-Tiny `pip install timm==1.0.31`.
 
     python3 scripts/pytorch/models.py --counts         # trainable parameters for 10 classes
     python3 scripts/pytorch/models.py --names cnn      # state_dict names, shapes, dtypes (one a line)
@@ -61,14 +61,77 @@ class SmallCNN(nn.Module):
         return self.fc(self.forward_features(x))
 
 
+class BasicBlock(nn.Module):
+    """torchvision's `BasicBlock`: two 3×3 convolutions with batch norm, a 1×1 projection when the shape changes."""
+
+    def __init__(self, inplanes: int, planes: int, stride: int = 1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(inplanes, planes, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(planes)
+        self.relu = nn.ReLU(inplace=True)
+        self.conv2 = nn.Conv2d(planes, planes, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(planes)
+        self.downsample = None
+        if stride != 1 or inplanes != planes:
+            self.downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride, bias=False), nn.BatchNorm2d(planes))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        identity = x if self.downsample is None else self.downsample(x)
+        out = self.relu(self.bn1(self.conv1(x)))
+        return self.relu(self.bn2(self.conv2(out)) + identity)
+
+
+class ResNet18(nn.Module):
+    """torchvision's `resnet18(num_classes=K)` with an `in_chans`-channel stem: the same modules, names and
+    initialisation (`kaiming_normal_` fan-out for every convolution, batch norm 1 and 0, `fc` PyTorch's
+    default), written here so the references need torch and timm only (torchvision's PyPI wheels carry
+    CUDA operators that a CPU-only torch cannot load). With torchvision installed, `--check-resnet`
+    compares the two."""
+
+    def __init__(self, num_classes: int, in_chans: int = 1):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_chans, 64, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(64)
+        self.relu = nn.ReLU(inplace=True)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        widths, inplanes = (64, 128, 256, 512), 64
+        for index, planes in enumerate(widths):
+            stride = 1 if index == 0 else 2
+            setattr(self, f"layer{index + 1}", nn.Sequential(BasicBlock(inplanes, planes, stride), BasicBlock(planes, planes)))
+            inplanes = planes
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(512, num_classes)
+        for module in self.modules():
+            if isinstance(module, nn.Conv2d):
+                nn.init.kaiming_normal_(module.weight, mode="fan_out", nonlinearity="relu")
+            elif isinstance(module, nn.BatchNorm2d):
+                nn.init.constant_(module.weight, 1)
+                nn.init.constant_(module.bias, 0)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        x = self.maxpool(self.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
 def make_resnet18(num_classes: int, in_chans: int = 1) -> nn.Module:
-    """torchvision `resnet18` with a 1-channel stem."""
+    """ResNet18 as torchvision builds it, with an `in_chans`-channel stem."""
+    return ResNet18(num_classes, in_chans)
+
+
+def check_resnet_matches_torchvision(num_classes: int = 10) -> None:
+    """The local ResNet18 has torchvision's state_dict (names, shapes) and computes the same function."""
     import torchvision
 
-    model = torchvision.models.resnet18(weights=None, num_classes=num_classes)
-    model.conv1 = nn.Conv2d(in_chans, 64, kernel_size=7, stride=2, padding=3, bias=False)
-    nn.init.kaiming_normal_(model.conv1.weight, mode="fan_out", nonlinearity="relu")
-    return model
+    theirs = torchvision.models.resnet18(weights=None, num_classes=num_classes)
+    theirs.conv1 = nn.Conv2d(1, 64, kernel_size=7, stride=2, padding=3, bias=False)
+    ours = ResNet18(num_classes)
+    assert [(k, v.shape) for k, v in ours.state_dict().items()] == [(k, v.shape) for k, v in theirs.state_dict().items()]
+    ours.load_state_dict(theirs.state_dict())
+    ours.eval(), theirs.eval()
+    x = torch.randn(2, 1, 64, 96)
+    assert torch.allclose(ours(x), theirs(x), atol=1e-5)
+    print("ResNet18 matches torchvision's")
 
 
 def make_vit_tiny(num_classes: int, in_chans: int = 1, img_size=INPUT_SIZE, depth: int = 12) -> nn.Module:
@@ -124,7 +187,10 @@ def main(argv=None) -> int:
     parser.add_argument("--counts", action="store_true", help="print trainable parameter counts")
     parser.add_argument("--names", choices=MODEL_NAMES, help="print the state_dict names, shapes and dtypes")
     parser.add_argument("--classes", type=int, default=10)
+    parser.add_argument("--check-resnet", action="store_true", help="compare ResNet18 with torchvision's (needs torchvision)")
     args = parser.parse_args(argv)
+    if args.check_resnet:
+        check_resnet_matches_torchvision(args.classes)
     if not args.counts and not args.names:
         parser.print_help()
         return 0
