@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the PyTorch parity fixtures for the Swift models (safetensors, written by PyTorch's own writer).
 
-Run from the package root (torch 2.15, safetensors, timm 1.0.31; torchvision 0.29.2 only for ResNet18):
+Run from the package root (torch 2.15, safetensors, timm 1.0.31 with the torchvision it imports):
 
     python3 Tests/ModelsTests/Fixtures/make_pytorch_fixtures.py
 
@@ -9,7 +9,7 @@ It rewrites the four committed files below in Tests/ModelsTests/Fixtures/. Every
 on one thread (`torch.set_num_threads(1)`), so a rerun with the same library versions writes the same
 tensors and metadata (not the same bytes: the safetensors writer orders the metadata keys at random).
 The reference models are scripts/pytorch/models.py (our SmallCNN in PyTorch, timm's VisionTransformer,
-torchvision's resnet18) with exactly the Swift parameter names.
+ResNet18 as torchvision builds it) with exactly the Swift parameter names.
 
     python3 Tests/ModelsTests/Fixtures/make_pytorch_fixtures.py --resnet18-dir /tmp/resnet18 [--skip-committed]
 
