@@ -1,6 +1,6 @@
 import Checks
 import CBLAS
-import Dispatch
+import CDNNL
 import Foundation
 import Synchronization
 
@@ -51,20 +51,43 @@ func parallelChunks(_ count: Int, costPerItem: Int = 1, _ body: (Range<Int>) -> 
         return
     }
     let chunk = (count + threads - 1) / threads
+    runConcurrently(threads) { thread in
+        let start = thread * chunk
+        let end = min(start + chunk, count)
+        if start < end { body(start..<end) }
+    }
+}
+
+/// Runs `body(0)`, …, `body(iterations − 1)`, each once, on up to `ComputeThreads.count` threads, and
+/// returns when all are done.
+///
+/// The threads are OpenMP's (libgomp's `GOMP_parallel`, what `#pragma omp parallel` compiles to), the
+/// same that run oneDNN's convolutions and products: after a parallel region libgomp's threads spin a
+/// while for the next one, and with a second pool (Dispatch's) beside them that spinning took 13–20%
+/// of a 2-core machine away from the engine's own loops (measured in `perf`). Nested inside another
+/// region, `body` runs on the calling thread.
+func runConcurrently(_ iterations: Int, _ body: (Int) -> Void) {
+    let threads = min(iterations, ComputeThreads.count)
+    guard threads > 1 else {
+        for index in 0 ..< iterations { body(index) }
+        return
+    }
     withoutActuallyEscaping(body) { body in
-        // The chunks are disjoint and `concurrentPerform` returns only when all are done, so handing the
-        // non-Sendable body to the worker threads is safe.
-        let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
-            let start = thread * chunk
-            let end = min(start + chunk, count)
-            if start < end { shared.value(start..<end) }
+        // `GOMP_parallel` returns only when every thread has finished, so the non-escaping body and
+        // the context on this stack outlive every use.
+        var context = ParallelRegion(body: body, iterations: iterations)
+        withUnsafeMutablePointer(to: &context) { pointer in
+            GOMP_parallel({ raw in
+                let region = raw!.assumingMemoryBound(to: ParallelRegion.self)
+                let (thread, threads) = (Int(omp_get_thread_num()), Int(omp_get_num_threads()))
+                for index in stride(from: thread, to: region.pointee.iterations, by: threads) { region.pointee.body(index) }
+            }, pointer, UInt32(threads), 0)
         }
     }
 }
 
-/// Carries a value across a concurrency boundary the compiler cannot check; each use says why it is safe.
-struct UncheckedSendable<Value>: @unchecked Sendable {
-    let value: Value
-    init(_ value: Value) { self.value = value }
+/// What each thread of a ``runConcurrently(_:_:)`` region reads.
+private struct ParallelRegion {
+    let body: (Int) -> Void
+    let iterations: Int
 }

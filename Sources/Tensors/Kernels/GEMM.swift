@@ -1,6 +1,5 @@
 import CBLAS
 import CDNNL
-import Dispatch
 
 /// `C ← α·op(A)·op(B) + β·C` for row-major matrices: `op(A)` is `[m, k]`, `op(B)` is `[k, n]`, `C` is
 /// `[m, n]`; `lda`, `ldb`, `ldc` are the row strides of the matrices as stored. The one place the engine
@@ -9,9 +8,10 @@ import Dispatch
 ///
 /// Threading: both libraries run single-threaded, and a large product is split into one column block
 /// (or row block, for tall results) per engine thread, each a single-threaded call on the engine's
-/// threads. So every parallel loop of the engine — products, element-wise kernels, im2col — shares one
-/// pool of `ComputeThreads.count` threads: no OpenBLAS or OpenMP workers spin beside them on a 2-core
-/// machine (measured: they took 10–15% of the CPU and made two-thread steps erratic).
+/// threads (``runConcurrently(_:_:)``, OpenMP's, which oneDNN's convolutions use too). So every parallel
+/// loop of the engine — products, element-wise kernels, im2col, convolutions — shares one pool of
+/// `ComputeThreads.count` threads: no OpenBLAS workers or second pool spin beside them on a 2-core
+/// machine (measured: they took 10–20% of the CPU and made two-thread steps erratic).
 /// `splitting: false` runs it on the calling thread only (for products already spread over threads);
 /// `kernel` overrides the choice (tests run both libraries on the same product).
 func gemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k: Int, alpha: Float = 1,
@@ -42,15 +42,13 @@ func gemm(transposeA: Bool = false, transposeB: Bool = false, m: Int, n: Int, k:
     // Blocks of a multiple of 16 columns or rows keep the microkernel's tiles whole.
     let block = ((extent + threads - 1) / threads + 15) / 16 * 16
     let pieces = (extent + block - 1) / block
-    // Each piece writes its own block of C; concurrentPerform returns when all are done.
-    let shared = UncheckedSendable((call, a, b, c))
-    DispatchQueue.concurrentPerform(iterations: pieces) { piece in
-        let (call, a, b, c) = shared.value
+    // Each piece writes its own block of C; runConcurrently returns when all are done.
+    runConcurrently(pieces) { piece in
         let start = piece * block, count = min(block, extent - start)
         if splitColumns {
-            call(m, count, a, transposeB ? b + start * ldb : b + start, c + start)
+            call(m: m, n: count, a: a, b: transposeB ? b + start * ldb : b + start, c: c + start)
         } else {
-            call(count, n, transposeA ? a + start : a + start * lda, b, c + start * ldc)
+            call(m: count, n: n, a: transposeA ? a + start : a + start * lda, b: b, c: c + start * ldc)
         }
     }
 }
@@ -64,10 +62,7 @@ func forEachProduct(_ count: Int, flopsPerProduct: Int, _ body: (_ index: Int, _
         for index in 0..<count { body(index, true) }
         return
     }
-    withoutActuallyEscaping(body) { body in
-        let shared = UncheckedSendable(body)
-        DispatchQueue.concurrentPerform(iterations: threads) { thread in
-            for index in stride(from: thread, to: count, by: threads) { shared.value(index, false) }
-        }
+    runConcurrently(threads) { thread in
+        for index in stride(from: thread, to: count, by: threads) { body(index, false) }
     }
 }
