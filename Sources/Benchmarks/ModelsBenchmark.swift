@@ -33,18 +33,24 @@ struct PhaseFigures: Codable {
 /// Inference: evaluation mode, no graph, batch 256. Both on random 1×64×96 inputs with 10 classes.
 func runModelsBenchmark(_ options: Options) {
     if let model = options.single {
-        let figures = ["train", "infer"].filter { $0 == (options.phase ?? $0) }.map { measure(model, phase: $0, options) }
+        let figures = ["train", "infer"].filter { $0 == (options.phase ?? $0) }.map { phase in
+            try! Precision.withPrecision(options.precisions[0]) { measure(model, phase: phase, options) }
+        }
         for figure in figures { print(String(decoding: try! JSONEncoder().encode(figure), as: UTF8.self)) }
         return
     }
     print("Models benchmark\(options.quick ? " (--quick)" : ""): 1×64×96 inputs, 10 classes; training step at batch 32"
-          + " (forward, mean cross-entropy, backward, Adam), inference at batch 256 (evaluation mode)")
+          + " (forward, mean cross-entropy, backward, Adam), inference at batch 256 (evaluation mode);"
+          + " bf16: convolutions and products in bf16, Float32 weights, optimizer and reductions (PyTorch: CPU autocast)")
     Machine.current().headerLines(threads: ComputeThreads.count).forEach { print($0) }
     print("Load:     \(BackgroundLoad.loadAverages) (1/5/15-min load averages at start)")
     var ours: [PhaseFigures] = []
     for model in options.models {
         for phase in ["train", "infer"] {
-            ours += runChild(executable: CommandLine.arguments[0], arguments: options.childArguments(model: model, phase: phase)) ?? []
+            for precision in options.precisions {
+                ours += runChild(executable: CommandLine.arguments[0],
+                                 arguments: options.childArguments(model: model, phase: phase, precision: precision)) ?? []
+            }
         }
     }
     let theirs = options.withPyTorch ? PyTorchReference.measure(models: options.models, options: options) : []
@@ -59,7 +65,7 @@ func runModelsBenchmark(_ options: Options) {
             func memory(_ f: PhaseFigures?) -> String {
                 f.map { "\(Format.fixed($0.peakResidentMiB, 0)) (+\(Format.fixed($0.growthMiB, 0)))" } ?? "–"
             }
-            table.append([figures.model, Format.fixed(figures.samplesPerSecond, 1),
+            table.append([figures.model + " " + (figures.precision ?? "fp32"), Format.fixed(figures.samplesPerSecond, 1),
                           fp32.map { Format.fixed($0.samplesPerSecond, 1) } ?? "–",
                           fp32.map { Format.ratio(figures.samplesPerSecond / $0.samplesPerSecond) } ?? "–",
                           bf16.map { Format.fixed($0.samplesPerSecond, 1) } ?? "–",
@@ -96,7 +102,8 @@ private func measure(_ name: String, phase: String, _ options: Options) -> Phase
         optimizer.update(model, along: gradients)
         return loss.item
     }])[0]
-    return PhaseFigures(model: name, phase: phase, samplesPerSecond: Double(batchSize) / timings.median,
+    return PhaseFigures(model: name, phase: phase, precision: Precision.current.rawValue,
+                        samplesPerSecond: Double(batchSize) / timings.median,
                         residentBeforeMiB: before, peakResidentMiB: residentMiB().peak)
 }
 

@@ -1,4 +1,5 @@
 import Foundation
+import Tensors
 
 /// The command line: `[kernels|models] [--threads N] [--quick] [--models a,b] [--no-pytorch] [--single MODEL]`.
 struct Options {
@@ -16,6 +17,8 @@ struct Options {
     var single: String?
     /// `models`, internal: with `--single`, only this phase (`train` or `infer`).
     var phase: String?
+    /// `models`: our precisions to measure (`--precisions fp32,bf16`); bf16 by default where the CPU has it.
+    var precisions: [Precision] = Precision.allCases.filter(\.isAvailable)
     /// `features`: the dataset folder (default: the shared FSDD copy beside the checkout).
     var dataPath: String?
     /// `service`: the server, a requester's or operator's token, the models and subjects to ask for,
@@ -29,7 +32,7 @@ struct Options {
     var statusRate = 0.0
     var seed: UInt64 = 0
 
-    static let usage = "usage: qpae-benchmark [kernels|models|features] [--threads N] [--quick] [--models cnn,resnet18,vit-tiny] [--no-pytorch] [--data FOLDER]\n"
+    static let usage = "usage: qpae-benchmark [kernels|models|features] [--threads N] [--quick] [--models cnn,resnet18,vit-tiny] [--precisions fp32,bf16] [--no-pytorch] [--data FOLDER]\n"
         + "       qpae-benchmark service --url URL --models m1,m2 --subjects s1,s2 [--duration SECONDS] [--concurrency N] [--status-rate PER_SECOND] [--seed N] (token in QPAE_TOKEN)"
 
     /// Parses `arguments` (without the program name); exits with a message naming the bad flag.
@@ -54,6 +57,13 @@ struct Options {
                 guard let value = remaining.popFirst() else { Self.fail("--models needs a list, e.g. --models cnn,vit-tiny") }
                 models = value.split(separator: ",").map(String.init)
                 serviceModels = models
+            case "--precisions":
+                guard let value = remaining.popFirst() else { Self.fail("--precisions needs a list, e.g. --precisions fp32,bf16") }
+                precisions = value.split(separator: ",").map { name in
+                    guard let precision = Precision(rawValue: String(name)) else { Self.fail("unknown precision '\(name)': fp32 or bf16") }
+                    do { try precision.checkAvailable() } catch { Self.fail("\(error)") }
+                    return precision
+                }
             case "--subjects":
                 guard let value = remaining.popFirst() else { Self.fail("--subjects needs a list, e.g. --subjects george,lucas") }
                 subjects = value.split(separator: ",").map(String.init)
@@ -94,8 +104,9 @@ struct Options {
     }
 
     /// The arguments that reproduce these options in a child process measuring one model.
-    func childArguments(model: String, phase: String) -> [String] {
-        ["models", "--single", model, "--phase", phase] + (threads.map { ["--threads", "\($0)"] } ?? []) + (quick ? ["--quick"] : [])
+    func childArguments(model: String, phase: String, precision: Precision) -> [String] {
+        ["models", "--single", model, "--phase", phase, "--precisions", precision.rawValue]
+            + (threads.map { ["--threads", "\($0)"] } ?? []) + (quick ? ["--quick"] : [])
     }
 
     static func fail(_ message: String) -> Never {

@@ -25,6 +25,9 @@ extension Tensor {
     ///   reordered from and to NCHW), cached per shape. Where oneDNN is unavailable: im2col over a block
     ///   of images, then one GEMM per group and block; the pullback recomputes the column matrix and
     ///   uses two more GEMMs (`∂W = ∂Y·colᵀ`, `∂col = Wᵀ·∂Y`) and col2im.
+    /// - Precision: under ``Precision/bf16`` oneDNN reads input, weight and output gradient as bfloat16
+    ///   and writes Float32 (forward and both gradients), as PyTorch's CPU autocast does; the im2col path
+    ///   is always Float32.
     public static func conv2d(_ input: Tensor, weight: Tensor, bias: Tensor? = nil,
                               stride: (Int, Int) = (1, 1), padding: (Int, Int) = (0, 0),
                               dilation: (Int, Int) = (1, 1), groups: Int = 1) -> Tensor {
@@ -59,7 +62,7 @@ extension Tensor {
             batch: batch, channels: channels, height: input.shape[2], width: input.shape[3],
             outputChannels: outputChannels, kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
             stride: [stride.0, stride.1], padding: [padding.0, padding.1], dilation: [dilation.0, dilation.1],
-            groups: groups)) : nil
+            groups: groups, precision: Precision.current)) : nil
         let value = primitives.map { dnnl in
             Tensor(shape: outputShape) { dnnl.forward(input: x.storage.pointer, weight: w.storage.pointer, output: $0.baseAddress!) }
         } ?? plan.forward(input: x, weight: w)

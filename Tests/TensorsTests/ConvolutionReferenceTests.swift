@@ -102,11 +102,14 @@ struct ConvolutionReferenceTests {
     /// oneDNN must really run: a silent fallback to im2col would leave its path untested.
     @Test func oneDNNAcceptsEveryConvolutionOfTheTable() {
         for c in convolutionCases {
-            let geometry = OneDNNConvolution.Geometry(
-                batch: c.batch, channels: c.channels, height: c.height, width: c.width, outputChannels: c.outputChannels,
-                kernelHeight: c.kernel.0, kernelWidth: c.kernel.1, stride: [c.stride.0, c.stride.1],
-                padding: [c.padding.0, c.padding.1], dilation: [c.dilation.0, c.dilation.1], groups: c.groups)
-            #expect(OneDNNConvolution.primitives(for: geometry) != nil, "oneDNN declined \(c.testDescription)")
+            for precision in Precision.allCases where precision.isAvailable {
+                let geometry = OneDNNConvolution.Geometry(
+                    batch: c.batch, channels: c.channels, height: c.height, width: c.width, outputChannels: c.outputChannels,
+                    kernelHeight: c.kernel.0, kernelWidth: c.kernel.1, stride: [c.stride.0, c.stride.1],
+                    padding: [c.padding.0, c.padding.1], dilation: [c.dilation.0, c.dilation.1], groups: c.groups,
+                    precision: precision)
+                #expect(OneDNNConvolution.primitives(for: geometry) != nil, "oneDNN declined \(c.testDescription) in \(precision)")
+            }
         }
     }
 

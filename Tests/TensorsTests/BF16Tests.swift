@@ -1,0 +1,96 @@
+import Testing
+import TestSupport
+@testable import Tensors
+
+/// `x` rounded to the nearest bfloat16 (ties to even), as oneDNN's reorders round.
+private func bf16(_ x: Float) -> Float {
+    let bits = x.bitPattern
+    return Float(bitPattern: (bits &+ 0x7FFF &+ ((bits >> 16) & 1)) & 0xFFFF_0000)
+}
+
+private func rounded(_ t: Tensor) -> Tensor { Tensor(shape: t.shape, scalars: t.scalars.map(bf16)) }
+
+private func largestDifference(_ a: Tensor, _ b: Tensor) -> Float {
+    zip(a.scalars, b.scalars).map { abs($0 - $1) }.max() ?? 0
+}
+
+/// bf16 products and convolutions (``Precision/bf16``): exactly the Float32 result of the operands
+/// rounded to bfloat16 (oneDNN multiplies bf16 values exactly and accumulates in Float32), forward and
+/// backward — and measurably not the unrounded Float32 result, so the bf16 kernels really ran.
+@Suite("bf16 products and convolutions", .enabled(if: Precision.bf16.isAvailable, "this CPU has no bf16 instructions"))
+struct BF16Tests {
+    struct ProductCase: CustomTestStringConvertible, Sendable {
+        let a: [Int], b: [Int]
+        let transposeA: Bool, transposeB: Bool
+        var testDescription: String { "\(a)\(transposeA ? "ᵀ" : "")·\(b)\(transposeB ? "ᵀ" : "")" }
+    }
+
+    static let products: [ProductCase] = [
+        .init(a: [33, 70], b: [70, 21], transposeA: false, transposeB: false),
+        .init(a: [70, 33], b: [21, 70], transposeA: true, transposeB: true),
+        .init(a: [4, 3, 17, 16], b: [4, 3, 16, 17], transposeA: false, transposeB: false),   // attention-shaped batch
+        .init(a: [4, 3, 17, 16], b: [4, 3, 17, 16], transposeA: false, transposeB: true),
+        .init(a: [5, 9, 24], b: [24, 8], transposeA: false, transposeB: false),               // folded to one product
+        .init(a: [2, 1, 9, 12], b: [1, 3, 12, 5], transposeA: false, transposeB: false),      // broadcast batches
+    ]
+
+    @Test(arguments: products)
+    func productsAreTheFloat32ProductsOfRoundedOperands(_ c: ProductCase) throws {
+        let a = Inputs.normal(c.a, seed: 1), b = Inputs.normal(c.b, seed: 2)
+        let multiply = { (p: [Tensor]) in Tensor.matmul(p[0], p[1], transposeA: c.transposeA, transposeB: c.transposeB) }
+        let product = try Precision.withPrecision(.bf16) { multiply([a, b]) }
+        let upstream = Inputs.normal(product.shape, seed: 3)
+        let gradients = try Precision.withPrecision(.bf16) {
+            valueWithGradient(at: [a, b]) { p in (multiply(p) * upstream).sum() }.gradients
+        }
+        // The reference: Float32 products of the rounded operands; the pullback's products round their
+        // operands too (the upstream gradient and the other factor).
+        let (ra, rb, ru) = (rounded(a), rounded(b), rounded(upstream))
+        let expected = multiply([ra, rb])
+        let expectedGradients = valueWithGradient(at: [ra, rb]) { p in (multiply(p) * ru).sum() }.gradients
+        let forward = closeness(product, expected)
+        #expect(forward.passed, "forward: \(forward)")
+        for (name, (gradient, reference)) in zip(["∂a", "∂b"], zip(gradients, expectedGradients)) {
+            let check = closeness(gradient, reference, relativeTolerance: 2e-4)
+            #expect(check.passed, "\(name): \(check)")
+        }
+        #expect(largestDifference(product, multiply([a, b])) > 1e-3, "no different from Float32: bf16 did not run")
+        #expect(Precision.current == .fp32, "the precision is scoped to withPrecision's body")
+    }
+
+    @Test func convolutionsAreTheFloat32ConvolutionsOfRoundedOperands() throws {
+        let x = Inputs.normal([4, 8, 12, 10], seed: 4), w = Inputs.normal([16, 8, 3, 3], seed: 5)
+        let convolve = { (p: [Tensor], backend: ConvolutionBackend) in
+            Tensor.conv2d(p[0], weight: p[1], bias: nil, stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1,
+                          backend: backend)
+        }
+        let upstream = Inputs.normal([4, 16, 12, 10], seed: 6)
+        let (output, gradients) = try Precision.withPrecision(.bf16) {
+            (convolve([x, w], .oneDNN), valueWithGradient(at: [x, w]) { p in (convolve(p, .oneDNN) * upstream).sum() }.gradients)
+        }
+        let (rx, rw, ru) = (rounded(x), rounded(w), rounded(upstream))
+        let expected = convolve([rx, rw], .im2col)
+        let expectedGradients = valueWithGradient(at: [rx, rw]) { p in (convolve(p, .im2col) * ru).sum() }.gradients
+        let forward = closeness(output, expected)
+        #expect(forward.passed, "forward: \(forward)")
+        for (name, (gradient, reference)) in zip(["∂input", "∂weight"], zip(gradients, expectedGradients)) {
+            let check = closeness(gradient, reference, relativeTolerance: 2e-4)
+            #expect(check.passed, "\(name): \(check)")
+        }
+        #expect(largestDifference(output, convolve([x, w], .im2col)) > 1e-3, "no different from Float32: bf16 did not run")
+    }
+}
+
+@Suite("Precision setting")
+struct PrecisionTests {
+    @Test func bf16IsRefusedWithAReasonWhereTheCPUHasNone() throws {
+        #expect(Precision.bf16.isAvailable == MatrixKernels.instructionSet.hasBF16)
+        if Precision.bf16.isAvailable {
+            #expect(try Precision.withPrecision(.bf16) { Precision.current } == .bf16)
+        } else {
+            #expect(throws: PrecisionError.self) { try Precision.withPrecision(.bf16) {} }
+        }
+        let message = PrecisionError.unavailable(.bf16, instructionSet: "AVX2").description
+        #expect(message.contains("AVX512-BF16") && message.contains("offers AVX2") && message.contains("fp32"))
+    }
+}
