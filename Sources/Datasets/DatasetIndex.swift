@@ -146,6 +146,19 @@ extension DatasetIndex {
     public static func detectLayout(at root: URL) throws -> DatasetLayout {
         let root = root.standardizedFileURL
         guard isDirectory(root) else { throw DatasetError.folderNotFound(root) }
+        if let layout = markedLayout(at: root) { return layout }
+        let entries = visibleEntries(of: root)
+        let recordingsFolder = root.appendingPathComponent("recordings")
+        let recordingsEntries = isDirectory(recordingsFolder) ? visibleEntries(of: recordingsFolder) : []
+        let groups = recordingsEntries.map { recordingsFolder.appendingPathComponent($0) }.filter(isDirectory)
+        let looseAudio = entries + recordingsEntries + groups.flatMap { visibleEntries(of: $0).prefix(20) }
+        if looseAudio.contains(where: { isAudio($0) && parseLanguageName(stem($0)) != nil }) { return .accent }
+        throw DatasetError.unrecognizedLayout(root, contents: entries)
+    }
+
+    /// The layout that the marker files or folders at `root` name (FSDD's digit-named `recordings/`,
+    /// AudioMNIST's `data/`, `SPEAKERS.TXT`, `speakers_all.csv`, …); `nil` when there are none.
+    static func markedLayout(at root: URL) -> DatasetLayout? {
         let entries = visibleEntries(of: root)
         let recordingsFolder = root.appendingPathComponent("recordings")
         if isDirectory(recordingsFolder),
@@ -160,20 +173,20 @@ extension DatasetIndex {
         if entries.contains("iden_split.txt") || entries.contains("vox1_meta.csv") || entries.contains("vox2_meta.csv") {
             return .voxCeleb
         }
-        let recordingsEntries = isDirectory(recordingsFolder) ? visibleEntries(of: recordingsFolder) : []
-        let groups = recordingsEntries.map { recordingsFolder.appendingPathComponent($0) }.filter(isDirectory)
-        let looseAudio = entries + recordingsEntries + groups.flatMap { visibleEntries(of: $0).prefix(20) }
-        if looseAudio.contains(where: { isAudio($0) && parseLanguageName(stem($0)) != nil }) { return .accent }
-        throw DatasetError.unrecognizedLayout(root, contents: entries)
+        return nil
     }
 
     /// The root and layout of the dataset in (or at) `folder`; see the type's documentation.
     static func locate(_ folder: URL) throws -> (root: URL, layout: DatasetLayout) {
         guard isDirectory(folder) else { throw DatasetError.folderNotFound(folder) }
         if let layout = try? detectLayout(at: folder) { return (folder, layout) }
-        if let layout = layoutFromNames(in: folder) { return (folder, layout) }
-        let found = visibleEntries(of: folder).map { folder.appendingPathComponent($0) }.filter(isDirectory)
-            .compactMap { sub in ((try? detectLayout(at: sub)) ?? layoutFromNames(in: sub)).map { (sub, $0) } }
+        // Datasets in the folder, by their marker files first: a folder that holds two of them must not
+        // read as whichever one's file names the name-based detection below meets first (a grouped accent
+        // archive's language folders carry no marker and fall through to it).
+        let subfolders = visibleEntries(of: folder).map { folder.appendingPathComponent($0) }.filter(isDirectory)
+        let marked = subfolders.compactMap { sub in markedLayout(at: sub).map { (sub, $0) } }
+        let found = marked.count > 1 ? marked : (layoutFromNames(in: folder).map { [(folder, $0)] }
+            ?? subfolders.compactMap { sub in ((try? detectLayout(at: sub)) ?? layoutFromNames(in: sub)).map { (sub, $0) } })
         if found.count == 1 { return found[0] }
         if found.count > 1 {
             throw DatasetError.severalDatasets(folder, found: found.map { "\($0.0.lastPathComponent) (\($0.1.rawValue))" })

@@ -306,6 +306,15 @@ struct DatasetIndexTests {
             let fsdd = try DatasetIndex(root: recordings)
             #expect(fsdd.layout == .fsdd && fsdd.recordings.count == 42 && fsdd.location != nil)
         }
+        // The synthetic corpus's folder holds two datasets: the names of one (accent files three levels
+        // down) must not make the holder read as that one.
+        try DatasetFixture.withFolder { root in
+            try DatasetFixture.audioMNIST(in: root.appendingPathComponent("speakers"))
+            try DatasetFixture.accent(in: root.appendingPathComponent("accents"))
+            let several = #expect(throws: DatasetError.self) { try DatasetIndex(root: root) }
+            #expect(several?.description.contains("accents (accent)") == true && several?.description.contains("speakers (audiomnist)") == true,
+                    "\(String(describing: several))")
+        }
         // A folder named data/ that holds datasets is not mistaken for AudioMNIST's data/.
         try DatasetFixture.withFolder { root in
             try DatasetFixture.fsdd(in: root.appendingPathComponent("data/fsdd"))
