@@ -56,7 +56,7 @@ struct ConvolutionCase: Sendable, CustomTestStringConvertible {
     }
 }
 
-private let convolutionCases: [ConvolutionCase] = [
+let convolutionCases: [ConvolutionCase] = [
     .init(batch: 2, channels: 3, height: 7, width: 6, outputChannels: 4, kernel: (3, 3), stride: (1, 1), padding: (0, 0), dilation: (1, 1), groups: 1),
     .init(batch: 2, channels: 3, height: 7, width: 6, outputChannels: 4, kernel: (3, 3), stride: (1, 1), padding: (1, 1), dilation: (1, 1), groups: 1),
     .init(batch: 3, channels: 2, height: 9, width: 8, outputChannels: 3, kernel: (3, 3), stride: (2, 2), padding: (1, 1), dilation: (1, 1), groups: 1),

@@ -17,6 +17,17 @@ final class OneDNNConvolution: @unchecked Sendable {   // immutable after init; 
         let groups: Int
         /// bf16: inputs of every direction in bfloat16, results (output, gradients) in Float32.
         let precision: Precision
+
+        var readsBFloat16: Bool { OneDNNConvolution.readsBFloat16(precision, height: height, width: width, stride: stride) }
+    }
+
+    /// Whether the operands are read as bfloat16: in bf16, except where an input side is shorter than
+    /// its stride (a 1×1 map into a stride-2 3×3 convolution, ResNet18's last stage on small inputs).
+    /// There oneDNN 2.6.3's AMX backward-weights kernel writes wrong weight gradients, as large as the
+    /// gradients themselves (found by sweeping ResNet18's geometries on a Sapphire Rapids Xeon; every
+    /// other geometry matched); such convolutions are tiny and run in Float32.
+    static func readsBFloat16(_ precision: Precision, height: Int, width: Int, stride: [Int]) -> Bool {
+        precision == .bf16 && height >= stride[0] && width >= stride[1]
     }
 
     /// Primitives by geometry (`nil` where oneDNN declined), and the lock that serialises execution.
@@ -45,7 +56,7 @@ final class OneDNNConvolution: @unchecked Sendable {   // immutable after init; 
             .map(Int64.init) + [g.channels / g.groups, g.kernelHeight, g.kernelWidth].map(Int64.init)
         let weightTag = g.groups > 1 ? dnnl_goihw : dnnl_oihw
         // Each direction reads operands in the precision's type and writes Float32 (the same in fp32).
-        let operand = g.precision == .bf16 ? dnnl_bf16 : dnnl_f32
+        let operand = g.readsBFloat16 ? dnnl_bf16 : dnnl_f32
         guard let source = MemoryDescriptor(sourceDims, dnnl_nchw), let output = MemoryDescriptor(outputDims, dnnl_nchw),
               let weights = MemoryDescriptor(weightDims, weightTag),
               let anySource = MemoryDescriptor(sourceDims, dnnl_format_tag_any, operand),
