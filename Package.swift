@@ -106,7 +106,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "qpae",
-            dependencies: ["Service", "Experiments", "Audit", "Unlearning", "Training", "Models", "Datasets",
+            dependencies: ["Service", "Experiments", "Audit", "Unlearning", "Training", "Models", "Datasets", "Tensors",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .target(

@@ -15,7 +15,7 @@ extension EvaluationReport {
             + (model.forgottenClasses.isEmpty ? "" : ", has forgotten \(model.forgottenClasses.joined(separator: ", "))") + "\n"
         text += "- data: `\(dataset.path)`\(dataset.isSynthetic ? " (built-in synthetic corpus)" : ""), split \(SplitMethod.explained(dataset.split)), "
             + "fingerprint \(dataset.fingerprint), \(dataset.trainingExampleCount) training and \(dataset.testExampleCount) test examples\n"
-        text += "- \(software), \(createdAt), seed \(seed), \(threads) compute threads\n"
+        text += "- \(software), \(createdAt), seed \(seed), \(threads) compute threads, \(precision ?? .fp32)\n"
         if let machine { text += "- machine: \(machine.markdown)\n" }
         text += "\n"
         text += evaluation.summaryTable(before: before).rendered + "\n"

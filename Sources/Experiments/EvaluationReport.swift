@@ -101,6 +101,8 @@ public struct EvaluationReport: Codable, Sendable, Equatable {
     public var threads = ComputeThreads.count
     /// The processor and the kernels the figures came from (absent from older reports).
     public var machine: MachineSummary? = .current
+    /// The number format of convolutions and products (``Precision``); absent (fp32) in older reports.
+    public var precision: Precision? = Precision.current
     /// ISO 8601, UTC.
     public var createdAt: String
     /// What produced it: `evaluate`, `train`, `demo`, ….

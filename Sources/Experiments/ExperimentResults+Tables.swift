@@ -79,7 +79,7 @@ extension ExperimentResults {
     public var markdown: String {
         var text = "# Experiment \(scenario.name): \(architecture) on \(dataset.layout) (\(dataset.classKind), \(dataset.classes.count) classes)\n\n"
         text += "- data `\(dataset.path)`, split \(SplitMethod.explained(dataset.split)), fingerprint \(dataset.fingerprint); seeds "
-            + scenario.seeds.map(String.init).joined(separator: ", ") + "; \(software), \(threads) compute threads; "
+            + scenario.seeds.map(String.init).joined(separator: ", ") + "; \(software), \(threads) compute threads, \(precision ?? .fp32); "
             + String(format: "%.0f", seconds) + " s in all\n"
         if let machine { text += "- machine: \(machine.markdown)\n" }
         text += "- original model test accuracy: "

@@ -12,6 +12,8 @@ public struct ExperimentResults: Codable, Sendable, Equatable {
     public var threads = ComputeThreads.count
     /// The processor and the kernels the figures came from (absent from older results).
     public var machine: MachineSummary? = .current
+    /// The number format of convolutions and products (``Precision``); absent (fp32) in older results.
+    public var precision: Precision? = Precision.current
     public var scenario: Scenario
     public var dataset: DatasetSummary
     public var architecture: String

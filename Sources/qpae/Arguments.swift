@@ -4,11 +4,13 @@ import Experiments
 import Foundation
 import Audit
 import Models
+import Tensors
 import Training
 
 extension DatasetLayout: ExpressibleByArgument {}
 extension ClassKind: ExpressibleByArgument {}
 extension Architecture: ExpressibleByArgument {}
+extension Precision: ExpressibleByArgument {}
 extension ExamplePlacement: ExpressibleByArgument {}
 extension TrainingConfiguration.ScheduleKind: ExpressibleByArgument {}
 
@@ -83,6 +85,22 @@ struct CacheOption: ParsableArguments {
     var path: String?
 
     var url: URL? { path.map { URL(fileURLWithPath: $0) } }
+}
+
+/// The number format of convolutions and products; shared by the commands that train, unlearn or evaluate.
+struct PrecisionOption: ParsableArguments {
+    @Option(help: ArgumentHelp("fp32, or bf16: convolutions and matrix products in bfloat16, accumulating in Float32, with Float32 weights and optimizer (PyTorch's CPU autocast); needs a CPU with AVX512-BF16 or AMX.",
+                               valueName: "precision"))
+    var precision: Precision = .fp32
+
+    func validate() throws {
+        do { try precision.checkAvailable() } catch { throw ValidationError("--precision \(precision): \(error)") }
+    }
+
+    /// Runs the command's work in the chosen precision.
+    func scope(_ body: () throws -> Void) throws {
+        try Precision.withPrecision(precision, body)
+    }
 }
 
 /// Where reports go; shared by the commands that evaluate.

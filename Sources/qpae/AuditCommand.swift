@@ -48,7 +48,11 @@ struct AuditCommand: ParsableCommand {
 
     @OptionGroup var reports: ReportOptions
 
-    func run() throws {
+    @OptionGroup var compute: PrecisionOption
+
+    func run() throws { try compute.scope(execute) }
+
+    private func execute() throws {
         let start = Date()
         let unlearned = try TrainedModel(contentsOf: URL(fileURLWithPath: model))
         let before = try TrainedModel(contentsOf: URL(fileURLWithPath: original))

@@ -26,7 +26,11 @@ struct DemoCommand: ParsableCommand {
         guard epochs > 0 else { throw ValidationError("--epochs \(epochs) must be at least 1") }
     }
 
-    func run() throws {
+    @OptionGroup var compute: PrecisionOption
+
+    func run() throws { try compute.scope(execute) }
+
+    private func execute() throws {
         var demo = Demo(output: URL(fileURLWithPath: out))
         demo.seed = seed
         demo.epochs = epochs

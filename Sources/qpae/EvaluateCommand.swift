@@ -41,7 +41,11 @@ struct EvaluateCommand: ParsableCommand {
 
     @OptionGroup var reports: ReportOptions
 
-    func run() throws {
+    @OptionGroup var compute: PrecisionOption
+
+    func run() throws { try compute.scope(execute) }
+
+    private func execute() throws {
         let start = Date()
         let trained = try TrainedModel(contentsOf: URL(fileURLWithPath: model))
         let data = try PreparedData(try recordedDataRequest(for: trained, data: data, cache: cache))

@@ -98,7 +98,11 @@ struct ExperimentCommand: ParsableCommand {
         return made
     }
 
-    func run() throws {
+    @OptionGroup var compute: PrecisionOption
+
+    func run() throws { try compute.scope(execute) }
+
+    private func execute() throws {
         let runner = ExperimentRunner(scenario: try makeScenario(), output: URL(fileURLWithPath: out))
         runner.featureCache = cache.url
         let results = try runner.run()

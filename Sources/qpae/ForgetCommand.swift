@@ -168,7 +168,11 @@ struct ForgetCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    @OptionGroup var compute: PrecisionOption
+
+    func run() throws { try compute.scope(execute) }
+
+    private func execute() throws {
         let start = Date()
         let input = URL(fileURLWithPath: model)
         let trained = try TrainedModel(contentsOf: input)

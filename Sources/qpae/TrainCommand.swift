@@ -106,7 +106,11 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    func run() throws {
+    @OptionGroup var compute: PrecisionOption
+
+    func run() throws { try compute.scope(execute) }
+
+    private func execute() throws {
         let start = Date()
         let data = try PreparedData(dataOptions.request(seed: seed))
         print("Data: \(data.root.path) (\(data.layout.rawValue), \(data.classes.count) \(data.classKind.rawValue) classes, "
