@@ -24,10 +24,27 @@ struct PhaseFigures: Codable {
 
     /// What the phase itself allocated at its peak (activations, gradients, optimizer state).
     var growthMiB: Double { peakResidentMiB - residentBeforeMiB }
+
+    /// One figure per model, phase and precision: the round with the median speed (the lower middle one
+    /// of an even count), memory figures included.
+    static func medians(_ rounds: [PhaseFigures]) -> [PhaseFigures] {
+        var order: [String] = []
+        var groups: [String: [PhaseFigures]] = [:]
+        for figures in rounds {
+            let key = "\(figures.model) \(figures.phase) \(figures.precision ?? "fp32")"
+            if groups[key] == nil { order.append(key) }
+            groups[key, default: []].append(figures)
+        }
+        return order.compactMap { key in
+            groups[key].map { $0.sorted { $0.samplesPerSecond < $1.samplesPerSecond }[($0.count - 1) / 2] }
+        }
+    }
 }
 
 /// `qpae-benchmark models`: each model and phase measured in a fresh child process (so peak memory
-/// does not mix), then PyTorch's figures from the comparison script in the same run, side by side.
+/// does not mix), and PyTorch's figures for the same model and phase right after it, from the comparison
+/// script; `--rounds N` repeats the whole alternation and keeps each figure's median round, so that a
+/// neighbour's load on a shared machine falls on both sides.
 ///
 /// Training: forward in training mode, mean cross-entropy, backward, one Adam (lr 1e-3) step, batch 32.
 /// Inference: evaluation mode, no graph, batch 256. Both on random 1×64×96 inputs with 10 classes.
@@ -44,16 +61,19 @@ func runModelsBenchmark(_ options: Options) {
           + " bf16: convolutions and products in bf16, Float32 weights, optimizer and reductions (PyTorch: CPU autocast)")
     Machine.current().headerLines(threads: ComputeThreads.count).forEach { print($0) }
     print("Load:     \(BackgroundLoad.loadAverages) (1/5/15-min load averages at start)")
-    var ours: [PhaseFigures] = []
-    for model in options.models {
-        for phase in ["train", "infer"] {
-            for precision in options.precisions {
-                ours += runChild(executable: CommandLine.arguments[0],
-                                 arguments: options.childArguments(model: model, phase: phase, precision: precision)) ?? []
+    var (ourRounds, theirRounds): ([PhaseFigures], [PhaseFigures]) = ([], [])
+    for _ in 0 ..< options.rounds {
+        for model in options.models {
+            for phase in ["train", "infer"] {
+                for precision in options.precisions {
+                    ourRounds += runChild(executable: CommandLine.arguments[0],
+                                          arguments: options.childArguments(model: model, phase: phase, precision: precision)) ?? []
+                }
+                if options.withPyTorch { theirRounds += PyTorchReference.measure(model: model, phase: phase, options: options) }
             }
         }
     }
-    let theirs = options.withPyTorch ? PyTorchReference.measure(models: options.models, options: options) : []
+    let (ours, theirs) = (PhaseFigures.medians(ourRounds), PhaseFigures.medians(theirRounds))
     for phase in ["train", "infer"] {
         var table = TextTable(textColumns: 1, "model", "samples/s", "PyTorch fp32", "ours/PyTorch", "PyTorch bf16",
                               "ours/PyTorch bf16", "peak MiB (+growth)", "PyTorch fp32", "growth ours/PyTorch")
@@ -76,7 +96,9 @@ func runModelsBenchmark(_ options: Options) {
         print("\n" + (phase == "train" ? "Training step, batch 32" : "Inference, batch 256"))
         print(table.rendered)
     }
-    print("\nsamples/s: batch ÷ median step time (higher is better); memory: peak resident set of a process that ran only"
+    print("\nsamples/s: batch ÷ median step time (higher is better)"
+          + (options.rounds > 1 ? ", the median of \(options.rounds) rounds, ours and PyTorch alternating per model and phase" : "")
+          + "; memory: peak resident set of a process that ran only"
           + " that model and phase, + its growth over the resident set before the first step (PyTorch's baseline"
           + " includes ~680 MiB for importing torch, so compare the growth).")
 }

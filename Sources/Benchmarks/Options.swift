@@ -1,7 +1,7 @@
 import Foundation
 import Tensors
 
-/// The command line: `[kernels|models] [--threads N] [--quick] [--models a,b] [--no-pytorch] [--single MODEL]`.
+/// The command line: `[kernels|models] [--threads N] [--quick] [--models a,b] [--rounds N] [--no-pytorch] [--single MODEL]`.
 struct Options {
     enum Command: String { case kernels, models, features, service }
 
@@ -10,6 +10,8 @@ struct Options {
     var quick = false
     /// `models`: which architectures, by their command-line names.
     var models = ["cnn", "resnet18", "vit-tiny"]
+    /// `models`: how many times to alternate ours and PyTorch's measurements (each figure is its median round).
+    var rounds = 1
     /// `models`: skip the PyTorch comparison.
     var withPyTorch = true
     /// `models`, internal: measure this one model in this process and print one JSON line (the parent
@@ -32,7 +34,7 @@ struct Options {
     var statusRate = 0.0
     var seed: UInt64 = 0
 
-    static let usage = "usage: qpae-benchmark [kernels|models|features] [--threads N] [--quick] [--models cnn,resnet18,vit-tiny] [--precisions fp32,bf16] [--no-pytorch] [--data FOLDER]\n"
+    static let usage = "usage: qpae-benchmark [kernels|models|features] [--threads N] [--quick] [--models cnn,resnet18,vit-tiny] [--precisions fp32,bf16] [--rounds N] [--no-pytorch] [--data FOLDER]\n"
         + "       qpae-benchmark service --url URL --models m1,m2 --subjects s1,s2 [--duration SECONDS] [--concurrency N] [--status-rate PER_SECOND] [--seed N] (token in QPAE_TOKEN)"
 
     /// Parses `arguments` (without the program name); exits with a message naming the bad flag.
@@ -53,6 +55,11 @@ struct Options {
                     Self.fail("--threads needs a positive integer, e.g. --threads 1")
                 }
                 threads = count
+            case "--rounds":
+                guard let value = remaining.popFirst(), let count = Int(value), count >= 1 else {
+                    Self.fail("--rounds needs a positive integer, e.g. --rounds 3")
+                }
+                rounds = count
             case "--models":
                 guard let value = remaining.popFirst() else { Self.fail("--models needs a list, e.g. --models cnn,vit-tiny") }
                 models = value.split(separator: ",").map(String.init)

@@ -11,14 +11,15 @@ enum PyTorchReference {
 
     private struct Report: Decodable { let results: [PhaseFigures] }
 
-    static func measure(models: [String], options: Options) -> [PhaseFigures] {
+    /// fp32 and bf16 figures of one model and phase.
+    static func measure(model: String, phase: String, options: Options) -> [PhaseFigures] {
         guard FileManager.default.fileExists(atPath: script.path) else {
             print("PyTorch: \(script.path) not found; PyTorch columns left empty")
             return []
         }
         let threads = options.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let arguments = ["python3", "-W", "ignore", script.path, "--json", "--threads", "\(threads)",
-                         "--precisions", "fp32", "bf16", "--models"] + models
+                         "--precisions", "fp32", "bf16", "--models", model, "--phases", phase]
             + (options.quick ? ["--quick"] : [])
         guard let output: String = runChild(executable: "/usr/bin/env", arguments: arguments),
               let report = try? JSONDecoder().decode(Report.self, from: Data(output.utf8)) else {
