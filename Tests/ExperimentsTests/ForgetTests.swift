@@ -135,7 +135,7 @@ import Unlearning
         let options = Set(ForgetCommand.helpMessage(columns: 400).matches(of: /--[a-z-]+/).map { String($0.output) })
         let other: Set = ["--model", "--data", "--forget", "--out", "--in-place", "--overwrite", "--method", "--setting",
                           "--seed", "--cache", "--json", "--report", "--markdown", "--help", "--audit", "--oracles",
-                          "--audit-setting", "--preset"]
+                          "--audit-setting", "--preset", "--precision"]
         #expect(options.subtracting(other) == Set(parsed.tuningFlags.map(\.flag)).subtracting(other))
         #expect(parsed.tuningFlags.count == 9)
     }
