@@ -72,7 +72,8 @@ import Training
         #expect(!paper.mixesBias && paper.forgetTarget == .uniform && paper.rowEdit == .interference)
         #expect(paper.embeddingPull == 0 && paper.without.isEmpty)
         #expect(paper.batchPlan == BatchPlan(retainFraction: 1, balancesForgetExamples: false, examples: .all))
-        #expect(MethodName.qpaudioeraser.presetNames == ["paper"])
+        #expect(paper.headEdit == .mixing)
+        #expect(MethodName.qpaudioeraser.presetNames == ["paper", "regrowth"])
         #expect(MethodName.allCases.filter { !$0.presetNames.isEmpty } == [.qpaudioeraser])
 
         let tuned = try MethodName.qpaudioeraser.makeMethod(preset: "paper", changes: .object(["lambda": .number(2)]))
@@ -83,7 +84,7 @@ import Training
 
     @Test func anUnknownPresetNamesThoseThereAre() {
         let unknown = #expect(throws: ConfigurationError.self) { try MethodName.qpaudioeraser.makeMethod(preset: "fast") }
-        #expect(unknown?.description == "QPAudioEraser setting preset: no preset 'fast' (its presets: paper)")
+        #expect(unknown?.description == "QPAudioEraser setting preset: no preset 'fast' (its presets: paper, regrowth)")
         let none = #expect(throws: ConfigurationError.self) { try MethodName.selectiveSynapticDampening.makeMethod(preset: "paper") }
         #expect(none?.description == "SSD setting preset: no preset 'paper' (this method has none)")
     }

@@ -102,4 +102,38 @@ import Training
         let error = #expect(throws: ConfigurationError.self) { try uniform.validate() }
         #expect(error?.field == "shieldsForgottenRows")
     }
+
+    /// Phase 4's regrowth: the whole head drawn afresh and trained by the recipe on the retained
+    /// examples' embeddings, the network below it untouched. The forgotten classes (this request's and an
+    /// earlier one's) never appear as labels, so their rows end shorter than every row that grew with its
+    /// own examples, as a retraining leaves them. Stated margin: retained accuracy within 5 points.
+    @Test func theRegrownHeadIsTheHeadARetrainingWouldGrow() throws {
+        func regrown(seed: UInt64) throws -> (speakers: ToySpeakers, retainedBefore: Double, head: [Float]) {
+            let speakers = try ToySpeakers(examplesPerClass: 12)
+            let retainedBefore = speakers.accuracy(of: [2, 3])
+            let shortened = try speakers.task(forget: [1], earlier: [0])
+            let task = try UnlearningTask(classNames: shortened.classNames, forgetClasses: [1], previouslyForgottenClasses: [0],
+                                          features: shortened.features, labels: shortened.labels,
+                                          statistics: shortened.statistics, seed: seed,
+                                          recipe: TrainingConfiguration(epochs: 20, batchSize: 8, learningRate: 3e-3))
+            let head = speakers.model.head
+            let below = speakers.model.namedParameters().filter { $0.parameter !== head.weight && $0.parameter !== head.bias }
+            let belowBefore = below.map(\.parameter.value.scalars)
+            var configuration = QPAudioEraser.Configuration()
+            configuration.epochs = 0
+            configuration.headEdit = .regrowth
+            let run = try QPAudioEraser(configuration: configuration).unlearn(speakers.model, task: task)
+            #expect(run.phases.last?.name == "head regrowth" && run.phases.last?.ran == true)
+            #expect(below.map(\.parameter.value.scalars) == belowBefore)
+            return (speakers, retainedBefore, head.weight.value.scalars + head.bias!.value.scalars)
+        }
+        let (speakers, retainedBefore, weights) = try regrown(seed: 7)
+        #expect(speakers.accuracy(of: [0]) == 0 && speakers.accuracy(of: [1]) == 0)
+        #expect(speakers.accuracy(of: [2, 3]) >= retainedBefore - 5)
+        let width = speakers.model.head.inputCount
+        let norms = (0 ..< 4).map { row in weights[row * width ..< (row + 1) * width].reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        #expect(max(norms[0], norms[1]) < min(norms[2], norms[3]), "row norms \(norms)")
+        #expect(try regrown(seed: 7).head == weights)
+        #expect(try regrown(seed: 8).head != weights)
+    }
 }
