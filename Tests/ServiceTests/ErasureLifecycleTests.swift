@@ -91,7 +91,11 @@ import Training
             #expect(await fixture.service.runNextRequest())
             let waiting = try await client.send(.get, "/v1/requests/\(id)", as: .operator).decode(RequestResource.self)
             #expect(waiting.state == .needsExactFallback)
-            #expect(waiting.outcome?.audit?.verdict == "not forgotten")
+            // Not promoted whatever the tiny model's bands make of it: "not forgotten" where the original
+            // learnt the speaker beyond the retrained models' band, "outputs only" where (as on a Zen 3) the
+            // forget-accuracy band holds the original's value and loses its power.
+            let verdict = try #require(waiting.outcome?.audit?.verdict)
+            #expect(verdict != "indistinguishable from retraining")
             #expect(waiting.outcome?.fallback?.contains("retrain without \(subject)") == true)
             #expect(waiting.certificate == nil && waiting.ledgerSequence == nil)
             #expect(try await client.send(.get, "/v1/requests/\(id)/certificate", as: .operator).status == .notFound)
