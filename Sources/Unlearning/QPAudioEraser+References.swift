@@ -36,12 +36,7 @@ extension QPAudioEraser {
         }
         guard centroids else { return references }
         var generator = SplitMix64(seed: task.seed ^ 0xCE47)
-        var chosen: [Int] = []
-        for r in retained {
-            var members = task.retainIndices.filter { task.labels[$0] == r }
-            generator.shuffleReproducibly(&members)
-            chosen += members.prefix(centroidExamplesPerClass)
-        }
+        let chosen = task.retainedSample(perClass: centroidExamplesPerClass, using: &generator)
         let embedded = predictEmbeddings(of: model, on: task.features, indices: chosen, normalizedWith: task.statistics)
         var sums: [Int: [Float]] = [:], counts: [Int: Int] = [:]
         for (position, index) in chosen.enumerated() {

@@ -32,12 +32,7 @@ extension QPAudioEraser {
         let recipe = task.recipe ?? defaultRegrowthRecipe
         let head = model.head
         var generator = SplitMix64(seed: task.seed ^ 0x2E62_0757)
-        var sample: [Int] = []
-        for r in task.retainedClasses {
-            var members = task.retainIndices.filter { task.labels[$0] == r }
-            generator.shuffleReproducibly(&members)
-            sample += members.prefix(regrowthExamplesPerClass)
-        }
+        let sample = task.retainedSample(perClass: regrowthExamplesPerClass, using: &generator)
         guard !sample.isEmpty else { return }
         let embedded = predictEmbeddings(of: model, on: task.features, indices: sample, normalizedWith: task.statistics)
         let embeddings = Tensor(shape: [sample.count, head.inputCount], scalars: embedded.embeddings)

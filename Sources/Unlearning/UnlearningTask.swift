@@ -83,6 +83,16 @@ public struct UnlearningTask: @unchecked Sendable {
 
     public var classCount: Int { classNames.count }
 
+    /// Up to `perClass` retain examples of each retained class, a shuffle drawn from `generator` per
+    /// class: the seeded sample the methods read the retained classes' embeddings from.
+    func retainedSample(perClass: Int, using generator: inout SplitMix64) -> [Int] {
+        retainedClasses.flatMap { r in
+            var members = retainIndices.filter { labels[$0] == r }
+            generator.shuffleReproducibly(&members)
+            return Array(members.prefix(perClass))
+        }
+    }
+
     /// The classes still recognised after this request: neither in ``forgetClasses`` nor forgotten earlier.
     public var retainedClasses: [Int] {
         let gone = Set(forgetClasses + previouslyForgottenClasses)
