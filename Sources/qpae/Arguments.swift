@@ -113,6 +113,17 @@ struct ReportOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Also write the evaluation as a Markdown page.", valueName: "file"))
     var markdown: String?
 
+    /// A report named like an audit's measurement cache (`<model>.audit.json`, kept beside each model)
+    /// would overwrite it: refused, naming the clash.
+    func validate() throws {
+        for (flag, path) in [("--json", json), ("--markdown", markdown)] {
+            if let path, path.hasSuffix(".audit.json") {
+                throw ValidationError("\(flag) \(path): names ending in .audit.json are the audit's measurement caches "
+                                      + "(<model>.audit.json beside each model); choose another name")
+            }
+        }
+    }
+
     func write(_ report: EvaluationReport) throws {
         if let json {
             try report.write(json: URL(fileURLWithPath: json))

@@ -140,6 +140,14 @@ import Unlearning
         #expect(parsed.tuningFlags.count == 9)
     }
 
+    @Test func aReportNamedLikeAnAuditCacheIsRefused() {
+        #expect(message(["--json", "no-george.audit.json"])?.contains(
+            "--json no-george.audit.json: names ending in .audit.json are the audit's measurement caches "
+                + "(<model>.audit.json beside each model); choose another name") == true)
+        #expect(message(["--markdown", "m.audit.json"])?.contains("--markdown m.audit.json: names ending") == true)
+        #expect(message(["--json", "no-george.report.json"]) == nil)
+    }
+
     @Test func noFlagKeepsThePublishedDefaults() throws {
         #expect(try #require(try command([]).unlearningMethod() as? QPAudioEraser).configuration
                 == QPAudioEraser.Configuration())
