@@ -50,6 +50,9 @@ public enum OracleBank {
     }
 }
 
+/// The extension of the audit's measurement cache beside each model: `<model>.audit.json`.
+public let auditCacheExtension = "audit.json"
+
 /// Audits the erasure of `forgetClasses` (by default every class `unlearned` has forgotten) against
 /// `oracleCount` models retrained without them (``OracleBank``); `original` is reported beside them.
 ///
@@ -76,7 +79,7 @@ public func auditModel(_ unlearned: TrainedModel, original: TrainedModel, data: 
     func measurement(_ model: TrainedModel, _ name: String) throws -> ModelMeasurement {
         let key = "model \(model.parameterFingerprint); original \(original.parameterFingerprint); data \(data.fingerprint) "
             + "\(data.splitMethod); forget \(forget.map { data.classes[$0] }); audit \(configurationText)"
-        let cache = model.file.map { $0.deletingPathExtension().appendingPathExtension("audit.json") }
+        let cache = model.file.map { $0.deletingPathExtension().appendingPathExtension(auditCacheExtension) }
         if let cache, let cached = try? ReportJSON.read(ModelMeasurement.self, from: cache), cached.key == key {
             seconds[name] = 0
             return cached

@@ -117,9 +117,9 @@ struct ReportOptions: ParsableArguments {
     /// would overwrite it: refused, naming the clash.
     func validate() throws {
         for (flag, path) in [("--json", json), ("--markdown", markdown)] {
-            if let path, path.hasSuffix(".audit.json") {
-                throw ValidationError("\(flag) \(path): names ending in .audit.json are the audit's measurement caches "
-                                      + "(<model>.audit.json beside each model); choose another name")
+            if let path, path.hasSuffix("." + auditCacheExtension) {
+                throw ValidationError("\(flag) \(path): names ending in .\(auditCacheExtension) are the audit's measurement "
+                                      + "caches (<model>.\(auditCacheExtension) beside each model); choose another name")
             }
         }
     }
