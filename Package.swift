@@ -130,7 +130,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DatasetsTests",
-            dependencies: ["Datasets", "AudioFeatures", "Tensors"]
+            dependencies: ["Datasets", "AudioFeatures", "Tensors", "TestSupport"]
         ),
         .testTarget(
             name: "TrainingTests",

@@ -9,10 +9,12 @@ public enum HeadlessChromium {
 
     /// The page's DOM after Chromium loaded `url` and ran its scripts, from a fresh profile.
     public static func dumpDOM(_ url: String) throws -> String {
+        let profile = Scratch.path("chromium-profile")
+        defer { try? FileManager.default.removeItem(at: profile) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                             "--user-data-dir=" + FileManager.default.temporaryDirectory.appendingPathComponent("qpae-chromium-\(UUID().uuidString)").path,
+                             "--user-data-dir=" + profile.path,
                              "--dump-dom", url]
         let output = Pipe()
         process.standardOutput = output

@@ -10,16 +10,13 @@ public enum TinyCorpus {
                                                    sentencesPerSpeaker: 1)
 
     public static let root: URL = {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-experiments-\(ProcessInfo.processInfo.processIdentifier)")
-        return try! SyntheticCorpus.ensure(at: folder.appendingPathComponent("corpus"), seed: 3, settings: settings)
+        try! SyntheticCorpus.ensure(at: Scratch.root.appendingPathComponent("tiny-corpus/corpus"), seed: 3, settings: settings)
     }()
 
     public static var speakers: URL { root.appendingPathComponent(SyntheticCorpus.speakersFolderName) }
     public static var featureCache: URL { root.deletingLastPathComponent().appendingPathComponent("features") }
 
     public static func temporaryFile(_ name: String) -> URL {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-experiments-\(UUID().uuidString)")
-        try! FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        return folder.appendingPathComponent(name)
+        Scratch.folder("experiments").appendingPathComponent(name)
     }
 }

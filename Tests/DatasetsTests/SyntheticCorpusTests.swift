@@ -1,15 +1,8 @@
 import AudioFeatures
 import Foundation
 import Testing
+import TestSupport
 @testable import Datasets
-
-/// A fresh folder under the system's temporary directory, removed by the caller.
-private func temporaryFolder() throws -> URL {
-    let folder = FileManager.default.temporaryDirectory
-        .appendingPathComponent("qpae-synthetic-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-    return folder
-}
 
 private func files(under folder: URL) -> [String] {
     let enumerator = FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)
@@ -48,7 +41,7 @@ private let small = SyntheticCorpus.Settings(speakerCount: 2, takes: 2, digits: 
         let message = SpeechSynthesisError.executableNotFound(missing).description
         #expect(message.contains("/nonexistent/espeak-ng") && message.contains("apt-get install espeak-ng"))
 
-        let folder = try temporaryFolder()
+        let folder = Scratch.folder("synthetic")
         defer { try? FileManager.default.removeItem(at: folder) }
         #expect(throws: SpeechSynthesisError.self) {
             try SyntheticCorpus.ensure(at: folder.appendingPathComponent("corpus"), seed: 1, settings: small,
@@ -71,7 +64,7 @@ private let small = SyntheticCorpus.Settings(speakerCount: 2, takes: 2, digits: 
     }
 
     @Test func speakersInAudioMNISTLayout() throws {
-        let folder = try temporaryFolder()
+        let folder = Scratch.folder("synthetic")
         defer { try? FileManager.default.removeItem(at: folder) }
         try SyntheticCorpus.makeSpeakers(into: folder, speakerCount: 2, takes: 2, digits: [0, 1], seed: 7)
         let speakers = SyntheticCorpus.speakers(count: 2, seed: 7)
@@ -99,7 +92,7 @@ private let small = SyntheticCorpus.Settings(speakerCount: 2, takes: 2, digits: 
     }
 
     @Test func accentsInSpeechAccentArchiveNaming() throws {
-        let folder = try temporaryFolder()
+        let folder = Scratch.folder("synthetic")
         defer { try? FileManager.default.removeItem(at: folder) }
         let accents = SyntheticAccent.all.filter { ["es", "cmn"].contains($0.code) }
         try SyntheticCorpus.makeAccents(into: folder, accents: accents, speakersPerAccent: 2,
@@ -122,7 +115,7 @@ private let small = SyntheticCorpus.Settings(speakerCount: 2, takes: 2, digits: 
     }
 
     @Test func sameSeedSameBytesOtherSeedOtherVoices() throws {
-        let folder = try temporaryFolder()
+        let folder = Scratch.folder("synthetic")
         defer { try? FileManager.default.removeItem(at: folder) }
         let first = try SyntheticCorpus.ensure(at: folder.appendingPathComponent("a"), seed: 11, settings: small)
         let second = try SyntheticCorpus.ensure(at: folder.appendingPathComponent("b"), seed: 11, settings: small)
@@ -138,7 +131,7 @@ private let small = SyntheticCorpus.Settings(speakerCount: 2, takes: 2, digits: 
     }
 
     @Test func cacheIsReusedAndRegeneratedForAnotherSeed() throws {
-        let folder = try temporaryFolder()
+        let folder = Scratch.folder("synthetic")
         defer { try? FileManager.default.removeItem(at: folder) }
         let cache = folder.appendingPathComponent("synthetic")
         let root = try SyntheticCorpus.ensure(at: cache, seed: 5, settings: small)
@@ -173,7 +166,7 @@ private let small = SyntheticCorpus.Settings(speakerCount: 2, takes: 2, digits: 
     }
 
     @Test func datasetIndexReadsBothParts() throws {
-        let folder = try temporaryFolder()
+        let folder = Scratch.folder("synthetic")
         defer { try? FileManager.default.removeItem(at: folder) }
         let root = try SyntheticCorpus.ensure(at: folder.appendingPathComponent("synthetic"), seed: 2, settings: small)
         let digits = try DatasetIndex(root: root.appendingPathComponent(SyntheticCorpus.speakersFolderName),
@@ -189,7 +182,7 @@ private let small = SyntheticCorpus.Settings(speakerCount: 2, takes: 2, digits: 
     /// The full default corpus, timed; opt in with `QPAE_SYNTHETIC_TIMING=1` (a few seconds on 2 cores).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["QPAE_SYNTHETIC_TIMING"] != nil))
     func defaultCorpusHasTheDocumentedSize() throws {
-        let folder = try temporaryFolder()
+        let folder = Scratch.folder("synthetic")
         defer { try? FileManager.default.removeItem(at: folder) }
         let start = Date()
         let root = try SyntheticCorpus.ensure(at: folder.appendingPathComponent("synthetic"), seed: 0)

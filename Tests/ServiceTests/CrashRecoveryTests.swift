@@ -1,13 +1,14 @@
 import Foundation
 @testable import Service
 import Testing
+import TestSupport
 
 /// `qpae serve` as operators run it, in its own process: killed with SIGKILL in the middle of a job and
 /// started again, it takes the request over when the dead instance's lease lapses, finishes it exactly
 /// once, and the ledger still verifies.
 @Suite(.serialized) struct CrashRecoveryTests {
     @Test func aKilledServerFinishesItsRequestExactlyOnceAfterARestart() async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-serve-\(UUID().uuidString)")
+        let folder = Scratch.path("serve")
         let token: String
         do {                                                    // set up as an operator would, before the first start
             let service = try await ErasureService(folder: folder)

@@ -3,6 +3,7 @@ import Foundation
 import GRDB
 import PostgresNIO
 import Testing
+import TestSupport
 @testable import Service
 
 /// The ledger's chain and signatures, and the certificates cut from it: every kind of tampering named
@@ -21,8 +22,7 @@ import Testing
     /// database's own path.
     static func ledger(_ backend: Backend, entries count: Int) async throws
         -> (folder: URL, database: any ServiceDatabase, identity: SigningIdentity) {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-ledger-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let folder = Scratch.folder("ledger")
         let identity = try SigningIdentity.loadOrCreate(in: folder)
         let database = try await backend.location().open(folder: folder)
         for number in 1 ... max(count, 1) where count > 0 {

@@ -17,7 +17,7 @@ import Training
     /// A speaker model with enough classes for ten requests in a row: 11 espeak-ng speakers × 2 digits
     /// × 2 takes, a CNN trained for one epoch.
     static let checkpoint: URL = {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-many-speakers-\(getpid())")
+        let folder = Scratch.root.appendingPathComponent("many-speakers")
         let settings = SyntheticCorpus.Settings(speakerCount: requestsPerModel + 1, takes: 2, digits: [0, 1],
                                                 accentCodes: ["es"], speakersPerAccent: 1, sentencesPerSpeaker: 1)
         let root = try! SyntheticCorpus.ensure(at: folder.appendingPathComponent("corpus"), seed: 5, settings: settings)
@@ -32,7 +32,7 @@ import Training
 
     @Test(arguments: [(Backend.postgres, 3), (Backend.sqlite, 1)])
     func everyRequestCompletesOnceAndInOrderWhenAnInstanceDies(_ backend: Backend, instances: Int) async throws {
-        let root = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-instances-\(UUID().uuidString)")
+        let root = Scratch.path("instances")
         let location = try backend.location()
         let store = root.appendingPathComponent("store")
         let folders = (1 ... instances).map { root.appendingPathComponent("instance-\($0)") }

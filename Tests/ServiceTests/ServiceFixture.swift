@@ -58,7 +58,7 @@ struct ServiceFixture {
     }
 
     init(_ backend: Backend = .sqlite, settings: ServiceSettings = quickSettings) async throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-service-\(UUID().uuidString)")
+        let folder = Scratch.path("service")
         service = try await ErasureService(folder: folder, database: try backend.location(), settings: settings)
         var tokens: [AccessToken.Role: String] = [:]
         for role in AccessToken.Role.allCases { tokens[role] = try await service.database.createToken(role: role, name: "test \(role)") }

@@ -3,6 +3,7 @@ import Models
 import NeuralNetworks
 import Tensors
 import Testing
+import TestSupport
 @testable import Training
 
 /// Exact resume: a run interrupted after any epoch and resumed from its checkpoint and training state
@@ -43,7 +44,7 @@ import Testing
 
     @Test(arguments: [1, 2, 3])
     func resumeAfterAnInterruptionIsBitIdentical(interruption: Int) throws {
-        let folder = try temporaryDirectory()
+        let folder = Scratch.folder("trainer")
         defer { try? FileManager.default.removeItem(at: folder) }
         let reference = try Self.referenceRun(interruptedAfter: interruption, in: folder)
         #expect(reference.result.history.map(\.epoch) == [1, 2, 3])         // the scenario described above
@@ -65,7 +66,7 @@ import Testing
     /// A cosine schedule and SpectrogramMasking draw nothing that the files do not carry: the rate is a
     /// function of the update's index, the masks come from a generator seeded by it.
     @Test func aCosineScheduleWithMasksResumesBitIdentically() throws {
-        let folder = try temporaryDirectory()
+        let folder = Scratch.folder("trainer")
         defer { try? FileManager.default.removeItem(at: folder) }
         let recipe = TrainingConfiguration(epochs: 3, batchSize: 8, learningRate: 3e-3, seed: 2, schedule: .cosine,
                                            warmupFraction: 0.2, masking: SpectrogramMasking(timeMasks: 2, maximumTimeWidth: 4,
@@ -88,7 +89,7 @@ import Testing
     }
 
     @Test func theCheckpointLoadsAloneAndTheStateLiesBesideIt() throws {
-        let folder = try temporaryDirectory()
+        let folder = Scratch.folder("trainer")
         defer { try? FileManager.default.removeItem(at: folder) }
         let reference = try Self.referenceRun(interruptedAfter: 3, in: folder)
         let model = makeModel(seed: 42)
@@ -119,7 +120,7 @@ import Testing
     }
 
     @Test func resumeWithoutTrainingStateSaysTheRunCanOnlyRestart() throws {
-        let folder = try temporaryDirectory()
+        let folder = Scratch.folder("trainer")
         defer { try? FileManager.default.removeItem(at: folder) }
         let reference = try Self.referenceRun(interruptedAfter: 2, in: folder)
         let stateURL = Trainer.trainingStateURL(forCheckpoint: reference.checkpoint)
@@ -137,7 +138,7 @@ import Testing
     }
 
     @Test func resumeWithAStateOfAnotherEpochNamesBothFiles() throws {
-        let folder = try temporaryDirectory()
+        let folder = Scratch.folder("trainer")
         defer { try? FileManager.default.removeItem(at: folder) }
         let reference = try Self.referenceRun(interruptedAfter: 2, in: folder)
         // The state of epoch 3 beside the checkpoint of epoch 2: the run stopped between the two writes.
@@ -161,7 +162,7 @@ import Testing
     }
 
     @Test func resumeWithAStateOfAnotherModelNamesTheStateFile() throws {
-        let folder = try temporaryDirectory()
+        let folder = Scratch.folder("trainer")
         defer { try? FileManager.default.removeItem(at: folder) }
         let reference = try Self.referenceRun(interruptedAfter: 2, in: folder)
         let stateURL = Trainer.trainingStateURL(forCheckpoint: reference.checkpoint)

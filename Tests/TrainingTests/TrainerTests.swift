@@ -5,6 +5,7 @@ import Models
 import NeuralNetworks
 import Tensors
 import Testing
+import TestSupport
 @testable import Training
 
 @Suite struct TrainerTests {
@@ -62,7 +63,7 @@ import Testing
 
     @Test func resumeContinuesAfterTheCheckpointedEpoch() throws {
         let (features, labels) = syntheticSet()
-        let url = temporaryURL()
+        let url = Scratch.path("trainer", suffix: ".safetensors")
         defer {
             try? FileManager.default.removeItem(at: url)
             try? FileManager.default.removeItem(at: Trainer.trainingStateURL(forCheckpoint: url))
@@ -87,7 +88,7 @@ import Testing
 
     @Test func resumeFromACheckpointWithoutEpochIsAClearError() throws {
         let (features, labels) = syntheticSet()
-        let url = temporaryURL()
+        let url = Scratch.path("trainer", suffix: ".safetensors")
         defer { try? FileManager.default.removeItem(at: url) }
         let model = makeModel()
         try model.save(to: url)

@@ -20,17 +20,6 @@ func parameterValues(_ model: any Classifier) -> [[Float]] {
     model.namedParameters().map(\.parameter.value.scalars)
 }
 
-func temporaryURL() -> URL {
-    FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID().uuidString).safetensors")
-}
-
-/// A fresh folder under the temporary directory, for a checkpoint and its training state.
-func temporaryDirectory() throws -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    return url
-}
-
 /// Every parameter's bit patterns: equal only when the values are bit-identical (`-0` ≠ `0`).
 func parameterBits(_ model: any Classifier) -> [[UInt32]] {
     model.namedParameters().map { $0.parameter.value.scalars.map(\.bitPattern) }
