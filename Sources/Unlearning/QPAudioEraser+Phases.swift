@@ -72,4 +72,19 @@ extension QPAudioEraser {
             bias.value = withoutGradients { m.matmul(bias.value.reshaped(to: [k, 1])).reshaped(to: [k]) }
         }
     }
+
+    /// Adds to every weight tensor of `model` below its head (rank ≥ 2: kernels, weight matrices,
+    /// embeddings) Gaussian noise of standard deviation `scale` × that tensor's own standard deviation,
+    /// drawn from `seed`; biases, normalisation parameters and buffers are left as they are.
+    static func perturbBackbone(of model: any Classifier, scale: Float, seed: UInt64) {
+        var generator = SplitMix64(seed: seed ^ 0x5E1F)
+        let head = Set(model.head.trainableParameters.map(ObjectIdentifier.init))
+        for parameter in model.trainableParameters where parameter.shape.count >= 2 && !head.contains(ObjectIdentifier(parameter)) {
+            let values = parameter.value.scalars
+            let mean = values.reduce(0, +) / Float(values.count)
+            let spread = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count)).squareRoot()
+            parameter.value = parameter.value
+                + Tensor.randomNormal(parameter.shape, standardDeviation: scale * spread, using: &generator)
+        }
+    }
 }

@@ -109,6 +109,12 @@ public struct QPAudioEraser: UnlearningMethod {
         public var epsilon: Float = 0.5
         /// What phase 4 does to the head: the paper's mixing, or the regrowth. Default ``HeadEdit/mixing``.
         public var headEdit = HeadEdit.mixing
+        /// σ of a perturbation of the network below the head before phase 3, in units of each weight
+        /// tensor's own standard deviation: Gaussian noise on every weight matrix and kernel (not on
+        /// biases or normalisation scales; ``QPAudioEraser/perturbBackbone(of:scale:seed:)``), so that the
+        /// fine-tune re-learns the retained voices from a disturbed start instead of keeping the features
+        /// that served only the forgotten ones. Default 0 (off; not in the paper).
+        public var perturbation: Float = 0
         /// Mix the bias with `M` too. Default `false`.
         public var mixesBias = false
         /// Phase 2's target for forget examples. Default ``ForgetTarget/uniform`` (the paper).
@@ -130,19 +136,38 @@ public struct QPAudioEraser: UnlearningMethod {
 
         public init() {}
 
-        /// `paper`: the authors' setting (``paper``); `regrowth`: the head regrown (``regrowth``).
-        public static var presets: [String: Configuration] { ["paper": .paper, "regrowth": .regrowth] }
+        /// `paper`: the authors' setting (``paper``); `regrowth`: the head regrown (``regrowth``); `repair`:
+        /// the network below the head perturbed and repaired, then the head regrown (``repair``).
+        public static var presets: [String: Configuration] {
+            ["paper": .paper, "regrowth": .regrowth, "repair": .repair]
+        }
 
-        /// Phase 1 and phase 4 with the head regrown (``HeadEdit/regrowth``), no fine-tune: the setting
-        /// the audit finds closest to retraining so far. On FSDD (CNN, george) every test but one passes
-        /// against three retrained models (the forgotten row, its bias, the confidences and the
-        /// neighbour view look retrained), in about 1.5% of a retraining's time; a single clip of the
-        /// speaker still brings them back faster than in a retrained model (whole-model 1-shot
-        /// relearning), so its grade stays outputs only.
+        /// Phase 1 and phase 4 with the head regrown (``HeadEdit/regrowth``), no fine-tune. On FSDD (CNN,
+        /// george) every test but one passes against three retrained models (the forgotten row, its bias,
+        /// the confidences and the neighbour view look retrained), in about 1.5% of a retraining's time; a
+        /// single clip of the speaker still brings them back faster than in a retrained model (whole-model
+        /// 1-shot relearning), so its grade stays outputs only.
         public static var regrowth: Configuration {
             var c = Configuration()
             c.epochs = 0
             c.headEdit = .regrowth
+            return c
+        }
+
+        /// The network below the head perturbed (σ = 1 of each weight tensor's spread), repaired by 2 epochs
+        /// of Adam 1e-3 on half the retained examples (forget examples never visited), then the head
+        /// regrown; phases 1 and 2 off (the head is replaced anyway). The setting the audit finds closest
+        /// to retraining so far: on FSDD (CNN, george, three retrained models) a single clip no longer
+        /// brings the speaker back faster than in a retrained model, in about 8% of a retraining's time;
+        /// depending on the seed one to three tests still set it apart, mostly narrowly (the regrown rows
+        /// more alike than a retraining's, so the forgotten row's norm stands out; relearning just outside
+        /// the band), so its grade stays outputs only.
+        public static var repair: Configuration {
+            var c = Configuration.regrowth
+            c.perturbation = 1
+            c.epochs = 2
+            c.batchPlan = BatchPlan(retainFraction: 0.5, examples: .retain)
+            c.without = [.interference, .superposition, .entropy]
             return c
         }
 
@@ -167,6 +192,7 @@ public struct QPAudioEraser: UnlearningMethod {
             c.rowEdit = .interference
             c.embeddingPull = 0
             c.shieldsForgottenRows = false
+            c.perturbation = 0
             return c
         }
 
@@ -182,6 +208,7 @@ public struct QPAudioEraser: UnlearningMethod {
             try Check.count("batchSize", batchSize, atLeast: 1)
             try Check.within("epsilon", epsilon, 0 ... 1)
             try Check.nonNegative("embeddingPull", embeddingPull)
+            try Check.nonNegative("perturbation", perturbation)
             if shieldsForgottenRows {
                 try Check.that(forgetTarget != .uniform && runs(.superposition), "shieldsForgottenRows", "true",
                                allowed: "used with superposition labels that give the forgotten classes nothing "
@@ -211,6 +238,9 @@ public struct QPAudioEraser: UnlearningMethod {
                 Self.reinitialise(head: model.head, classes: task.forgetClasses, retained: task.retainedClasses,
                                   seed: task.seed)
             }
+        }
+        if c.perturbation > 0 {
+            run.phase("backbone perturbation") { _ in Self.perturbBackbone(of: model, scale: c.perturbation, seed: task.seed) }
         }
         let targets = run.phase(Phase.superposition.title, enabled: c.runs(.superposition)) { _ in
             Self.superpositionTargets(for: task, target: c.forgetTarget)

@@ -64,7 +64,7 @@ struct ForgetCommand: ParsableCommand {
                                valueName: "name"))
     var method: MethodName = .qpaudioeraser
 
-    @Option(help: ArgumentHelp("Start from a named configuration of the method instead of its defaults; the tuning options apply over it. QPAudioEraser: paper (the authors' setting, \(ErasureGrade.outputsOnly.rawValue)); regrowth (the head regrown as a retraining would grow it, no fine-tune: the audit's closest to retraining so far, still \(ErasureGrade.outputsOnly.rawValue): on FSDD a single clip brings the speaker back faster than in a retrained model).",
+    @Option(help: ArgumentHelp("Start from a named configuration of the method instead of its defaults; the tuning options apply over it. QPAudioEraser: paper (the authors' setting, \(ErasureGrade.outputsOnly.rawValue)); regrowth (the head regrown as a retraining would grow it, no fine-tune, \(ErasureGrade.outputsOnly.rawValue): on FSDD a single clip brings the speaker back faster than in a retrained model); repair (the network below the head perturbed and repaired on the retained voices, then the head regrown: the audit's closest to retraining so far, still \(ErasureGrade.outputsOnly.rawValue): on FSDD one to three tests still set it apart, mostly narrowly).",
                                valueName: "name"))
     var preset: String?
 

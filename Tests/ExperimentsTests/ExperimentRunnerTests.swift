@@ -183,7 +183,7 @@ private func isWellFormed(_ text: String) -> Bool {
         (#""variants": [{"name": "v", "configuration": {"epochs": "five"}}]"#, "QPAudioEraser setting epochs:"),
         (#""variants": [{"name": "v", "configuration": {"forgetTarget": "nobody"}}]"#, "QPAudioEraser setting forgetTarget:"),
         (#""variants": [{"name": "v"}, {"name": "v", "method": "scrub"}]"#, "the name 'v' is used twice"),
-        (#""variants": [{"name": "v", "preset": "fast"}]"#, "QPAudioEraser setting preset: no preset 'fast' (its presets: paper, regrowth)"),
+        (#""variants": [{"name": "v", "preset": "fast"}]"#, "QPAudioEraser setting preset: no preset 'fast' (its presets: paper, regrowth, repair)"),
         (#""recipe": {"batchSize": 0}"#, "recipe setting batchSize = 0: must be 1 or more"),
         (#""recipe": {"epochs": -1}"#, "recipe setting epochs = -1: must be 0 or more"),
         (#""recipe": {"patience": 3}"#, "recipe has no setting 'patience'"),

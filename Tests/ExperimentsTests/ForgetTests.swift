@@ -184,7 +184,7 @@ import Unlearning
         (["--learning-rate", "0"], "--learning-rate 0.0: must be a finite number above 0"),
         (["--epsilon", "nan"], "--epsilon nan: must be a finite number"),
         (["--without", "mixing", "--without", "mixing"], "--without mixing,mixing: must be free of repeats"),
-        (["--preset", "fast"], "QPAudioEraser setting preset: no preset 'fast' (its presets: paper, regrowth)"),
+        (["--preset", "fast"], "QPAudioEraser setting preset: no preset 'fast' (its presets: paper, regrowth, repair)"),
         (["--method", "scrub", "--preset", "paper"], "SCRUB setting preset: no preset 'paper' (this method has none)"),
         (["--setting", "nonsense=1"], "QPAudioEraser has no setting 'nonsense'"),
         (["--setting", "epochs"], "--setting epochs: write NAME=VALUE"),

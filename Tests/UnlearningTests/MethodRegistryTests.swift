@@ -70,10 +70,10 @@ import Training
         #expect(paper.phase == .pi && paper.weightScale == 1 / 2.0.squareRoot() && paper.lambda == 1)
         #expect(paper.epochs == 5 && paper.learningRate == 1e-3 && paper.batchSize == 32 && paper.epsilon == 0.5)
         #expect(!paper.mixesBias && paper.forgetTarget == .uniform && paper.rowEdit == .interference)
-        #expect(paper.embeddingPull == 0 && paper.without.isEmpty)
+        #expect(paper.embeddingPull == 0 && paper.without.isEmpty && paper.perturbation == 0)
         #expect(paper.batchPlan == BatchPlan(retainFraction: 1, balancesForgetExamples: false, examples: .all))
         #expect(paper.headEdit == .mixing)
-        #expect(MethodName.qpaudioeraser.presetNames == ["paper", "regrowth"])
+        #expect(MethodName.qpaudioeraser.presetNames == ["paper", "regrowth", "repair"])
         #expect(MethodName.allCases.filter { !$0.presetNames.isEmpty } == [.qpaudioeraser])
 
         let tuned = try MethodName.qpaudioeraser.makeMethod(preset: "paper", changes: .object(["lambda": .number(2)]))
@@ -84,7 +84,7 @@ import Training
 
     @Test func anUnknownPresetNamesThoseThereAre() {
         let unknown = #expect(throws: ConfigurationError.self) { try MethodName.qpaudioeraser.makeMethod(preset: "fast") }
-        #expect(unknown?.description == "QPAudioEraser setting preset: no preset 'fast' (its presets: paper, regrowth)")
+        #expect(unknown?.description == "QPAudioEraser setting preset: no preset 'fast' (its presets: paper, regrowth, repair)")
         let none = #expect(throws: ConfigurationError.self) { try MethodName.selectiveSynapticDampening.makeMethod(preset: "paper") }
         #expect(none?.description == "SSD setting preset: no preset 'paper' (this method has none)")
     }

@@ -1,5 +1,6 @@
 import Datasets
 import Foundation
+import Models
 import NeuralNetworks
 import Tensors
 import Testing
@@ -106,5 +107,39 @@ private func task(classCount: Int = 3, forget: [Int], earlier: [Int] = [], seed:
         #expect(head.weight.value.scalars.count == expected.count)
         for (actual, value) in zip(head.weight.value.scalars, expected) { #expect(abs(actual - value) < 1e-6) }
         #expect(head.bias!.value.scalars == b)
+    }
+
+    /// The backbone perturbation: Gaussian noise of `scale` × each tensor's own spread on every kernel and
+    /// weight matrix below the head; biases, batch norm's parameters and buffers and the head untouched;
+    /// the draw fixed by the seed. Stated margin: the noise's measured spread within 15% of the asked one
+    /// (the smallest tensor, the first kernel, has 288 values: 3.6 standard errors).
+    @Test func theBackbonePerturbationFollowsEachTensorsSpread() {
+        func perturbed(seed: UInt64) -> (before: [[Float]], after: [[Float]], perturbs: [Bool]) {
+            var generator = SplitMix64(seed: 5)
+            let model = Architecture.cnn.makeModel(classCount: 4, inputSize: (64, 20), using: &generator)
+            let parameters = model.namedParameters().map(\.parameter)
+            let perturbs = parameters.map { parameter in
+                parameter.isTrainable && parameter.shape.count >= 2 && parameter !== model.head.weight
+            }
+            let before = parameters.map(\.value.scalars)
+            QPAudioEraser.perturbBackbone(of: model, scale: 0.5, seed: seed)
+            return (before, parameters.map(\.value.scalars), perturbs)
+        }
+        func spread(_ values: [Float]) -> Float {
+            let mean = values.reduce(0, +) / Float(values.count)
+            return (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count)).squareRoot()
+        }
+        let (before, after, perturbs) = perturbed(seed: 3)
+        #expect(perturbs.filter { $0 }.count == 4)                         // the four convolution kernels
+        for (index, perturbed) in perturbs.enumerated() {
+            if perturbed {
+                let noise = spread(zip(after[index], before[index]).map { $0 - $1 })
+                #expect(abs(noise / (0.5 * spread(before[index])) - 1) < 0.15, "tensor \(index)")
+            } else {
+                #expect(after[index] == before[index], "tensor \(index)")
+            }
+        }
+        #expect(perturbed(seed: 3).after == after)
+        #expect(perturbed(seed: 4).after != after)
     }
 }
