@@ -8,7 +8,18 @@ public enum HeadlessChromium {
     public static var isInstalled: Bool { FileManager.default.isExecutableFile(atPath: executable) }
 
     /// The page's DOM after Chromium loaded `url` and ran its scripts, from a fresh profile.
-    public static func dumpDOM(_ url: String) throws -> String {
+    ///
+    /// Chromium is waited for on a Dispatch thread, not on one of Swift's cooperative threads: a server in
+    /// the same process needs those to answer Chromium (there are as many as cores, 2 here).
+    public static func dumpDOM(_ url: String) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            DispatchQueue.global().async {
+                continuation.resume(with: Result { try dumpDOMWaiting(url) })
+            }
+        }
+    }
+
+    private static func dumpDOMWaiting(_ url: String) throws -> String {
         let profile = Scratch.path("chromium-profile")
         defer { try? FileManager.default.removeItem(at: profile) }
         let process = Process()

@@ -32,7 +32,7 @@ import TestSupport
     }
 
     @Test(arguments: [2, 6, 40, 59, 1_000])
-    func chartsKeepTheirTextInsideAndApartInChromium(classes: Int) throws {
+    func chartsKeepTheirTextInsideAndApartInChromium(classes: Int) async throws {
         #expect(HeadlessChromium.isInstalled, "install chromium-headless-shell (scripts/install-system-deps)")
         let charts = [
             Self.perClassChart(classes: classes, forget: classes / 2),
@@ -78,10 +78,10 @@ import TestSupport
               + " charts; " + (problems.length ? problems.join("; ") : "no problems");
             </script></body></html>
             """
-        let file = FileManager.default.temporaryDirectory.appendingPathComponent("qpae-charts-\(classes)-\(UUID().uuidString).html")
+        let file = Scratch.path("charts-\(classes)", suffix: ".html")
         try page.write(to: file, atomically: true, encoding: .utf8)
         defer { try? FileManager.default.removeItem(at: file) }
-        let dom = try HeadlessChromium.dumpDOM(file.absoluteString)
+        let dom = try await HeadlessChromium.dumpDOM(file.absoluteString)
         let result = dom.components(separatedBy: "<pre id=\"result\">").dropFirst().first?.components(separatedBy: "</pre>").first
         #expect(result == "checked 4 charts; no problems", "\(result ?? String(dom.prefix(300)))")
     }
