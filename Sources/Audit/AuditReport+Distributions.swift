@@ -14,7 +14,7 @@ extension AuditReport {
 
     static func distributionRows(original: ModelMeasurement, unlearned: ModelMeasurement, oracles: [ModelMeasurement],
                                  configuration: AuditConfiguration) -> [Row] {
-        let k = configuration.bandDeviations
+        let coverage = configuration.bandCoverage
         /// A statistic of two models: the unlearned model's (and the original's) mean against each oracle,
         /// and the band from every pair of oracles.
         func pairwise(_ statistic: (ModelMeasurement, ModelMeasurement) -> Double?)
@@ -30,7 +30,7 @@ extension AuditReport {
         let ks = pairwise { kolmogorovSmirnov($0.forgetConfidences, $1.forgetConfidences).statistic }
         var ksRow = Row.judged(test: "forget quality: KS statistic of the confidences φ", level: .outputs, unit: "D",
                                original: ks.original, unlearned: ks.unlearned, oracles: ks.oracles, margin: 0.05,
-                               deviations: k, upperOnly: true)
+                               coverage: coverage, upperOnly: true)
         let pooled = kolmogorovSmirnov(unlearned.forgetConfidences, oracles.flatMap(\.forgetConfidences))
         ksRow.note = "mean D against each oracle, band from the oracle pairs; against the pooled oracles D = "
             + "\(String(format: "%.3f", pooled.statistic)), p = \(String(format: "%.3g", pooled.pValue)) (\(pooled.sizes[0]) "
@@ -41,14 +41,14 @@ extension AuditReport {
         let leaveOneOut = oracles.indices.map { i in lira(oracles[i], oracles.indices.filter { $0 != i }.map { oracles[$0] }) }
         var liraRow = Row.judged(test: "offline LiRA: training clips with |z| > 2", level: .outputs, unit: "%",
                                  original: lira(original, oracles).share, unlearned: unlearnedLiRA.share,
-                                 oracles: leaveOneOut.map(\.share), margin: 5, deviations: k, upperOnly: true)
+                                 oracles: leaveOneOut.map(\.share), margin: 5, coverage: coverage, upperOnly: true)
         liraRow.note = "mean z \(String(format: "%.2f", unlearnedLiRA.meanZ)) over \(unlearned.forgetTrainCount) clips; "
             + "each oracle against a Gaussian of the others"
 
         let attack = pairwise { Self.neighbourAttack($0, $1, configuration: configuration) }
         var attackRow = Row.judged(test: "neighbour-distribution attack accuracy", level: .outputs, unit: "%",
                                    original: attack.original, unlearned: attack.unlearned, oracles: attack.oracles,
-                                   margin: 5, deviations: k, upperOnly: true, tracesErasure: true)
+                                   margin: 5, coverage: coverage, upperOnly: true, tracesErasure: true)
         attackRow.note = "mean accuracy against each oracle, band from the oracle pairs; 50 = cannot tell the two "
             + "models' view of the forgotten voices apart"
         return [ksRow, liraRow, attackRow]

@@ -13,6 +13,11 @@ extension AuditReport {
         case .indistinguishable:
             return "Audit of \(subjects): \(verdict.rawValue) — all \(judged) tests inside the band of \(oracleCount) "
                 + "models retrained without \(forgetClasses.count == 1 ? "it" : "them")." + weak
+        case .inconclusive:
+            return "Audit of \(subjects): \(verdict.rawValue) — all \(judged) tests inside the band of \(oracleCount) "
+                + "models retrained without \(forgetClasses.count == 1 ? "it" : "them"), but the original would pass "
+                + "them too: the retrained models disagree too much for these bands to tell; audit with more of them "
+                + "(--oracles)." + weak
         case .outputsOnly, .notForgotten:
             return "Audit of \(subjects): \(verdict.rawValue) — \(failed) of \(judged) tests set it apart from "
                 + "\(oracleCount) models retrained without \(forgetClasses.count == 1 ? "it" : "them"): "
@@ -48,8 +53,9 @@ extension AuditReport {
         var page = "# Erasure audit: \(forgetClasses.joined(separator: ", "))\n\n**\(summary)**\n\n" + table.rendered
         let notes = rows.compactMap { row in row.note.map { "- \(row.test): \($0)" } }
         if !notes.isEmpty { page += "\n" + notes.joined(separator: "\n") + "\n" }
-        page += "\nPercentages unless a unit is named. Band: the oracles' mean ± \(configuration.bandDeviations) "
-            + "standard deviations, widened to their min–max plus the test's margin; \"≤\" marks tests that fail "
+        page += "\nPercentages unless a unit is named. Band: where \(MarkdownTable.percent(configuration.bandCoverage * 100, digits: 0))% of retrained "
+            + "models' values fall (the oracles' mean ± t·s·√(1 + 1/N), Student's t with N − 1 degrees of freedom), "
+            + "widened to their min–max plus the test's margin; \"≤\" marks tests that fail "
             + "only above it; \"no power\": the band holds the original's value (or every value the test can "
             + "take), so the test cannot tell forgetting apart on this data and is not judged.\n"
         if !seconds.isEmpty {

@@ -5,9 +5,9 @@ import Tensors
 /// An erasure audit's result: every test of `../shared/AUDIT.md` for the original, the unlearned model
 /// and each oracle, the oracles' band, whether the unlearned model lies inside it, and the verdict.
 ///
-/// A test's band is the oracles' mean ± ``AuditConfiguration/bandDeviations`` standard deviations,
-/// widened to at least their min–max plus the test's stated margin (a few oracles give a noisy
-/// deviation). Tests that compare models with each other (the distribution tests) take their band
+/// A test's band is a prediction interval for one more retrained model, holding the value of
+/// ``AuditConfiguration/bandCoverage`` of them: the oracles' mean ± `t·s·√(1 + 1/N)` (Student's t, N − 1
+/// degrees of freedom), widened to at least their min–max plus the test's stated margin. Tests that compare models with each other (the distribution tests) take their band
 /// from pairs of oracles, so it is what separates one retrained model from another. Some tests are
 /// one-sided: relearning on retained data alone, the distribution tests and the attacks fail only
 /// above the band.
@@ -19,15 +19,21 @@ import Tensors
 /// the band holds every value the test can take (retrained models that disagree among themselves as
 /// much as the attack can measure), when no model could fail it.
 ///
-/// **Verdict**: `indistinguishable from retraining` when every test passes; `outputs only` when every
-/// test on the outputs passes (forget accuracy, leakage, the distribution tests) but one that looks
-/// inside the model (embedding, head re-fit, relearning, weights, verification) does not; `not
-/// forgotten` otherwise.
+/// **Verdict**: `indistinguishable from retraining` when every test passes and at least one of them
+/// would have failed the original; `inconclusive` when every test passes but the original would too
+/// (the oracles disagree so much, or are so few, that no band leaves the original's value out: with 2
+/// oracles each band is the mean ± 15.6 of their standard deviations); `outputs only` when every test
+/// on the outputs passes (forget accuracy, leakage, the distribution tests) but one that looks inside
+/// the model (embedding, head re-fit, relearning, weights, verification) does not; `not forgotten`
+/// otherwise.
 public struct AuditReport: Codable, Sendable, Equatable {
     public enum Verdict: String, Codable, Sendable {
         case indistinguishable = "indistinguishable from retraining"
         case outputsOnly = "outputs only"
         case notForgotten = "not forgotten"
+        /// Every test passed, but none could have failed the original model either: the oracles
+        /// disagree too much (or are too few) for the bands to say anything.
+        case inconclusive = "inconclusive"
     }
 
     /// Whether a test reads the model's outputs or looks inside it.
@@ -87,11 +93,11 @@ public struct AuditReport: Codable, Sendable, Equatable {
         self.seconds = seconds
         relearning = ["original": original.relearning, "unlearned": unlearned.relearning]
         for (number, oracle) in oracles.enumerated() { relearning["oracle \(number + 1)"] = oracle.relearning }
-        let k = configuration.bandDeviations
+        let coverage = configuration.bandCoverage
         func row(_ test: String, _ level: Level, unit: String = "%", margin: Double?, upperOnly: Bool = false,
                  tracesErasure: Bool = false, _ value: (ModelMeasurement) -> Double?) -> Row {
             Row.judged(test: test, level: level, unit: unit, original: value(original), unlearned: value(unlearned),
-                       oracles: oracles.map(value), margin: margin, deviations: k, upperOnly: upperOnly,
+                       oracles: oracles.map(value), margin: margin, coverage: coverage, upperOnly: upperOnly,
                        tracesErasure: tracesErasure)
         }
         var rows = [
@@ -138,7 +144,12 @@ public struct AuditReport: Codable, Sendable, Equatable {
     static func verdict(_ rows: [Row]) -> Verdict {
         let outputsPass = rows.filter { $0.level == .outputs }.allSatisfy { $0.passed != false }
         guard outputsPass else { return .notForgotten }
-        return rows.allSatisfy { $0.passed != false } ? .indistinguishable : .outputsOnly
+        guard rows.allSatisfy({ $0.passed != false }) else { return .outputsOnly }
+        let tellsTheOriginalApart = rows.contains { row in
+            guard row.passed != nil, let band = row.band, let original = row.original else { return false }
+            return !band.contains(original)
+        }
+        return tellsTheOriginalApart ? .indistinguishable : .inconclusive
     }
 
     /// The rows that set the unlearned model apart from the oracles.
@@ -160,20 +171,27 @@ public struct AuditReport: Codable, Sendable, Equatable {
 
 extension AuditReport.Row {
     /// A row whose band comes from the oracles' values; `margin` `nil` reports without judging.
+    /// The band holds `coverage` of retrained models' values if they are normal: `mean ± t·s·√(1 + 1/N)`
+    /// for the N oracles' mean and sample deviation, t Student's at `(1 + coverage)/2` with N − 1 degrees
+    /// of freedom (at `coverage` for an `upperOnly` test, which fails only above); at least the oracles'
+    /// min–max plus `margin`.
     /// `tracesErasure`: the test looks for a trace of the erasure itself, so it keeps its power when the
     /// original lies inside the band. A band that holds every value the test can take (0–100 for a
     /// percentage, 0–1 for a KS statistic) leaves it no power either way.
     static func judged(test: String, level: AuditReport.Level, unit: String, original: Double?, unlearned: Double?,
-                       oracles: [Double?], margin: Double?, deviations: Double, upperOnly: Bool,
+                       oracles: [Double?], margin: Double?, coverage: Double, upperOnly: Bool,
                        tracesErasure: Bool = false) -> Self {
         let values = oracles.compactMap { $0 }
         var row = Self(test: test, level: level, unit: unit, original: original, unlearned: unlearned, oracles: oracles,
                        band: nil, passed: nil, powerless: false, note: nil)
         guard let margin, values.count >= 2 else { return row }
-        let mean = values.reduce(0, +) / Double(values.count)
-        let deviation = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(values.count - 1)).squareRoot()
-        let band = AuditReport.Band(lower: Swift.min(mean - deviations * deviation, values.min()! - margin),
-                                    upper: Swift.max(mean + deviations * deviation, values.max()! + margin),
+        let count = Double(values.count)
+        let mean = values.reduce(0, +) / count
+        let deviation = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (count - 1)).squareRoot()
+        let t = StudentT(degreesOfFreedom: count - 1).quantile(upperOnly ? coverage : (1 + coverage) / 2)
+        let halfWidth = t * deviation * (1 + 1 / count).squareRoot()
+        let band = AuditReport.Band(lower: Swift.min(mean - halfWidth, values.min()! - margin),
+                                    upper: Swift.max(mean + halfWidth, values.max()! + margin),
                                     upperOnly: upperOnly)
         row.band = band
         // A band that holds every value the test can take cannot fail, whatever the test looks for.

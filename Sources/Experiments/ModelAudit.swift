@@ -74,7 +74,7 @@ public func auditModel(_ unlearned: TrainedModel, original: TrainedModel, data: 
                                   statistics: original.statistics, forgetClasses: forget)
     let oracles = try OracleBank.oracles(count: oracleCount, original: original, data: data, forgetClasses: forget,
                                          observer: observer, log: log)
-    let configurationText = (try? JSONValue(encoding: configuration).description) ?? ""
+    let configurationText = (try? JSONValue(encoding: configuration.measurementSettings).description) ?? ""
     var seconds: [String: Double] = [:]
     func measurement(_ model: TrainedModel, _ name: String) throws -> ModelMeasurement {
         let key = "model \(model.parameterFingerprint); original \(original.parameterFingerprint); data \(data.fingerprint) "

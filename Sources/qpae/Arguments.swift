@@ -169,7 +169,7 @@ struct AuditOptions: ParsableArguments {
     var oracles = 3
 
     @Option(name: .customLong("audit-setting"),
-            help: ArgumentHelp("Change a setting of the audit (AuditConfiguration: relearnDraws, probeClipsPerClass, bandDeviations, …); repeatable.",
+            help: ArgumentHelp("Change a setting of the audit (AuditConfiguration: relearnDraws, probeClipsPerClass, bandCoverage, …); repeatable.",
                                valueName: "name=value"))
     var settings: [String] = []
 

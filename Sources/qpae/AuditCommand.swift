@@ -16,8 +16,10 @@ struct AuditCommand: ParsableCommand {
         re-fitted on frozen embeddings, few-shot and retain-only relearning attacks, the distribution of \\
         the forgotten voices' confidences (KS test, offline LiRA, a neighbour-distribution attack), the \\
         forgotten rows' weight statistics and a cosine verification probe. Each test passes when the \\
-        unlearned model lies inside the oracles' band. The verdict: "indistinguishable from retraining", \\
-        "outputs only" (the outputs look retrained, the inside does not), or "not forgotten". See \\
+        unlearned model lies inside the oracles' band, a prediction interval that holds 95% of retrained \\
+        models' values (--audit-setting bandCoverage=…). The verdict: "indistinguishable from retraining", \\
+        "outputs only" (the outputs look retrained, the inside does not), "not forgotten", or \\
+        "inconclusive" (the original would pass every test too: too few or too discordant oracles). See \\
         ../shared/AUDIT.md for the protocols.
 
         The classes audited are those the model has forgotten (every request in its history) unless \\
