@@ -157,12 +157,12 @@ public struct QPAudioEraser: UnlearningMethod {
         /// The network below the head perturbed (σ = 1 of each weight tensor's spread), repaired by 2 epochs
         /// of Adam 1e-3 on half the retained examples (forget examples never visited), then the head
         /// regrown; phases 1 and 2 off (the head is replaced anyway). The setting the audit finds closest
-        /// to retraining so far: on FSDD (CNN, george, three retrained models) a single clip no longer
-        /// brings the speaker back faster than in a retrained model, in about 8% of a retraining's time;
-        /// depending on the seed one to three tests still set it apart, mostly narrowly (the regrown rows
-        /// more alike than a retraining's, so the forgotten row's norm stands out; relearning just outside
-        /// the band), so its grade stays outputs only. Its budget is in epochs: on a small corpus (800
-        /// clips) that is a few dozen steps, too few to repair (retained accuracy 2 points down).
+        /// to retraining so far: on FSDD (CNN, george, against 3 and 5 retrained models) one seed in three
+        /// is indistinguishable from retraining, in about 8% of a retraining's time; the other two are set
+        /// apart only by the forgotten row's norm (the regrown rows come out more alike than a
+        /// retraining's, so the shorter forgotten row stands out), so its grade stays outputs only. Its
+        /// budget is in epochs: on a small corpus (800 clips) that is a few dozen steps, too few to
+        /// repair (retained accuracy 2 points down).
         public static var repair: Configuration {
             var c = Configuration.regrowth
             c.perturbation = 1

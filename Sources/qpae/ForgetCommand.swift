@@ -64,7 +64,7 @@ struct ForgetCommand: ParsableCommand {
                                valueName: "name"))
     var method: MethodName = .qpaudioeraser
 
-    @Option(help: ArgumentHelp("Start from a named configuration of the method instead of its defaults; the tuning options apply over it. QPAudioEraser: paper (the authors' setting, \(ErasureGrade.outputsOnly.rawValue)); regrowth (the head regrown as a retraining would grow it, no fine-tune, \(ErasureGrade.outputsOnly.rawValue): on FSDD a single clip brings the speaker back faster than in a retrained model); repair (the network below the head perturbed and repaired on the retained voices, then the head regrown: the audit's closest to retraining so far, still \(ErasureGrade.outputsOnly.rawValue): on FSDD one to three tests still set it apart, mostly narrowly).",
+    @Option(help: ArgumentHelp("Start from a named configuration of the method instead of its defaults; the tuning options apply over it. QPAudioEraser: paper (the authors' setting, \(ErasureGrade.outputsOnly.rawValue)); regrowth (the head regrown as a retraining would grow it, no fine-tune, \(ErasureGrade.outputsOnly.rawValue): on FSDD a single clip brings the speaker back faster than in a retrained model); repair (the network below the head perturbed and repaired on the retained voices, then the head regrown: the audit's closest to retraining so far, still \(ErasureGrade.outputsOnly.rawValue): on FSDD one seed in three is indistinguishable from retraining, the others are set apart by the forgotten row's norm).",
                                valueName: "name"))
     var preset: String?
 
@@ -74,7 +74,7 @@ struct ForgetCommand: ParsableCommand {
     @Option(help: "ε, the strength of the entanglement mixing (default \(defaults.epsilon)).")
     var epsilon: Float?
 
-    @Option(help: "E, the fine-tuning epochs (default \(defaults.epochs), the authors'). 0 runs phases 1 and 4 only, in milliseconds: \(ErasureGrade.outputsOnly.rawValue), like every setting so far: on FSDD it matches a retrained model's forget and retain accuracy, but the audit (--audit) sets it apart from retraining (the forgotten row gives it away, relearning is faster).")
+    @Option(help: "E, the fine-tuning epochs (default \(defaults.epochs), the authors'). 0 runs phases 1 and 4 only, in milliseconds: \(ErasureGrade.outputsOnly.rawValue), like every setting so far: on FSDD it matches a retrained model's forget and retain accuracy, but the audit (--audit) sets it apart from retraining (the forgotten row's norm gives it away).")
     var epochs: Int?
 
     @Option(help: "Adam's learning rate for the fine-tune (default \(defaults.learningRate)).")
