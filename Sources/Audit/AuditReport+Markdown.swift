@@ -9,15 +9,14 @@ extension AuditReport {
         let weak = powerless.isEmpty ? "" : " \(powerless.count) test\(powerless.count == 1 ? "" : "s") had no power here "
             + "(the band holds the original's value, or every value the test can take): "
             + powerless.map(\.test).joined(separator: "; ") + "."
+        let allInside = "Audit of \(subjects): \(verdict.rawValue) — all \(judged) tests inside the band of \(oracleCount) "
+            + "models retrained without \(forgetClasses.count == 1 ? "it" : "them")"
         switch verdict {
         case .indistinguishable:
-            return "Audit of \(subjects): \(verdict.rawValue) — all \(judged) tests inside the band of \(oracleCount) "
-                + "models retrained without \(forgetClasses.count == 1 ? "it" : "them")." + weak
+            return allInside + "." + weak
         case .inconclusive:
-            return "Audit of \(subjects): \(verdict.rawValue) — all \(judged) tests inside the band of \(oracleCount) "
-                + "models retrained without \(forgetClasses.count == 1 ? "it" : "them"), but the original would pass "
-                + "them too: the retrained models disagree too much for these bands to tell; audit with more of them "
-                + "(--oracles)." + weak
+            return allInside + ", but the original would pass them too: the retrained models disagree too much for "
+                + "these bands to tell; audit with more of them (--oracles)." + weak
         case .outputsOnly, .notForgotten:
             return "Audit of \(subjects): \(verdict.rawValue) — \(failed) of \(judged) tests set it apart from "
                 + "\(oracleCount) models retrained without \(forgetClasses.count == 1 ? "it" : "them"): "

@@ -7,8 +7,9 @@ import Tensors
 ///
 /// A test's band is a prediction interval for one more retrained model, holding the value of
 /// ``AuditConfiguration/bandCoverage`` of them: the oracles' mean ± `t·s·√(1 + 1/N)` (Student's t, N − 1
-/// degrees of freedom), widened to at least their min–max plus the test's stated margin. Tests that compare models with each other (the distribution tests) take their band
-/// from pairs of oracles, so it is what separates one retrained model from another. Some tests are
+/// degrees of freedom), widened to at least their min–max plus the test's stated margin. Tests that
+/// compare models with each other (the distribution tests) take their band from pairs of oracles, so it
+/// is what separates one retrained model from another. Some tests are
 /// one-sided: relearning on retained data alone, the distribution tests and the attacks fail only
 /// above the band.
 ///
@@ -184,10 +185,9 @@ extension AuditReport.Row {
         let values = oracles.compactMap { $0 }
         var row = Self(test: test, level: level, unit: unit, original: original, unlearned: unlearned, oracles: oracles,
                        band: nil, passed: nil, powerless: false, note: nil)
-        guard let margin, values.count >= 2 else { return row }
-        let count = Double(values.count)
-        let mean = values.reduce(0, +) / count
-        let deviation = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / (count - 1)).squareRoot()
+        // Fewer than two values leave no deviation, and no band.
+        guard let margin, let summary = row.oracleSummary, let deviation = summary.standardDeviation else { return row }
+        let mean = summary.mean, count = Double(values.count)
         let t = StudentT(degreesOfFreedom: count - 1).quantile(upperOnly ? coverage : (1 + coverage) / 2)
         let halfWidth = t * deviation * (1 + 1 / count).squareRoot()
         let band = AuditReport.Band(lower: Swift.min(mean - halfWidth, values.min()! - margin),
