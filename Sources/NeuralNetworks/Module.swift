@@ -54,6 +54,11 @@ open class Module {
         trainableParameters.map(\.value.count).reduce(0, +)
     }
 
+    /// This module and every descendant, depth first in registration order (PyTorch `modules()`).
+    public final func modules() -> [Module] {
+        [self] + children.flatMap { $0.module.modules() }
+    }
+
     /// Switches this module and all its descendants to training (`true`) or evaluation mode.
     public final func setTraining(_ training: Bool) {
         isTraining = training

@@ -35,6 +35,33 @@ public func predictEmbeddings(of model: any Classifier, on features: FeatureSet,
     return (outputs[0], model.head.inputCount, outputs[1])
 }
 
+/// Recomputes the running statistics of every batch-norm layer of `model` from the examples at
+/// `indices`: reset, then the plain average of their batch statistics over one training-mode pass
+/// without recording (PyTorch's `torch.optim.swa_utils.update_bn`). Nothing else changes. After the
+/// weights moved fast (a short fine-tune from a disturbed start), the exponential running averages lag
+/// behind them and evaluation mode no longer computes what training mode did; this sets them to the
+/// statistics the weights produce now. The model's training flag is restored afterwards.
+public func recalibrateBatchNormalization(of model: any Classifier, on features: FeatureSet, indices: [Int],
+                                          normalizedWith statistics: NormalizationStatistics, batchSize: Int = 128) {
+    checkPrecondition(batchSize > 0, "batch-norm recalibration: batchSize \(batchSize) must be positive")
+    let layers = model.modules().compactMap { $0 as? BatchNorm2d }
+    guard !layers.isEmpty, !indices.isEmpty else { return }
+    let momenta = layers.map(\.momentum), wasTraining = model.isTraining
+    for layer in layers {
+        layer.resetRunningStatistics()
+        layer.momentum = nil
+    }
+    model.setTraining(true)
+    withoutGradients {
+        for start in stride(from: 0, to: indices.count, by: batchSize) {
+            let batch = Array(indices[start..<min(start + batchSize, indices.count)])
+            _ = model(features.batch(batch, normalizedWith: statistics))
+        }
+    }
+    for (layer, momentum) in zip(layers, momenta) { layer.momentum = momentum }
+    model.setTraining(wasTraining)
+}
+
 /// `body` over the batches of `indices` in inference mode without recording; each output's rows
 /// concatenated across batches.
 private func inferBatches(of model: any Classifier, on features: FeatureSet, indices: [Int]?,

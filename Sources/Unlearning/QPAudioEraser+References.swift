@@ -71,4 +71,14 @@ extension QPAudioEraser {
             bias.value = Tensor(shape: bias.shape, scalars: values)
         }
     }
+
+    /// Phase 1's alternative for the whole head: every row and bias drawn afresh as a new layer draws them
+    /// (seeded).
+    static func replaceHead(of model: any Classifier, seed: UInt64) {
+        var generator = SplitMix64(seed: seed ^ 0xF2E5)
+        let head = model.head
+        let fresh = Linear(inputCount: head.inputCount, outputCount: head.outputCount, bias: head.bias != nil, using: &generator)
+        head.weight.value = fresh.weight.value
+        if let bias = head.bias, let drawn = fresh.bias { bias.value = drawn.value }
+    }
 }

@@ -18,8 +18,9 @@ import Training
 /// that grew with their own data. The embeddings are computed once, so it costs an inference pass over
 /// a sample of the retained examples and a few thousand steps of a `d × K` product.
 extension QPAudioEraser {
-    /// At most this many retained examples per class are embedded for the regrowth (a seeded sample).
-    static let regrowthExamplesPerClass = 128
+    /// At most this many retained examples per class (a seeded sample) are embedded for the regrowth or
+    /// run through the network for the batch-norm recalibration.
+    static let sampleExamplesPerClass = 128
 
     /// The recipe regrowth follows when the task carries none: `qpae train`'s defaults.
     static let defaultRegrowthRecipe = TrainingConfiguration(epochs: 20)
@@ -32,7 +33,7 @@ extension QPAudioEraser {
         let recipe = task.recipe ?? defaultRegrowthRecipe
         let head = model.head
         var generator = SplitMix64(seed: task.seed ^ 0x2E62_0757)
-        let sample = task.retainedSample(perClass: regrowthExamplesPerClass, using: &generator)
+        let sample = task.retainedSample(perClass: sampleExamplesPerClass, using: &generator)
         guard !sample.isEmpty else { return }
         let embedded = predictEmbeddings(of: model, on: task.features, indices: sample, normalizedWith: task.statistics)
         let embeddings = Tensor(shape: [sample.count, head.inputCount], scalars: embedded.embeddings)

@@ -19,6 +19,23 @@ struct LayerBehaviourTests {
         #expect(layer.batchesTracked.value.item == 1)
     }
 
+    /// `momentum` `nil` (PyTorch's `None`): the running statistics are the plain mean of every batch's
+    /// since the last reset, the variance unbiased per batch; the reset gives a new layer's statistics.
+    @Test func batchNormWithoutMomentumAveragesEveryBatchSinceAReset() {
+        let layer = BatchNorm2d(featureCount: 1, momentum: nil)
+        layer.runningMean.value = Tensor([9])
+        layer.resetRunningStatistics()
+        #expect(layer.runningMean.value.scalars == [0] && layer.runningVariance.value.scalars == [1])
+        #expect(layer.batchesTracked.value.item == 0)
+        // Batch means 2, 6 and 1; unbiased variances 2, 8 and 0.
+        for values: [Float] in [[1, 3], [4, 8], [1, 1]] {
+            _ = layer(Tensor(shape: [2, 1, 1, 1], scalars: values))
+        }
+        #expect(closeness(layer.runningMean.value, Tensor([3])).passed)
+        #expect(closeness(layer.runningVariance.value, Tensor([10 / 3])).passed)
+        #expect(layer.batchesTracked.value.item == 3)
+    }
+
     @Test func batchNormEvaluationUsesRunningStatisticsAndLeavesThem() {
         let layer = BatchNorm2d(featureCount: 2)
         layer.runningMean.value = Tensor([1, -1])

@@ -136,4 +136,43 @@ import Training
         #expect(try regrown(seed: 7).head == weights)
         #expect(try regrown(seed: 8).head != weights)
     }
+
+    /// The repair preset: the network below the head perturbed, every head row drawn afresh, both trained
+    /// together on retained examples only, then batch norm recalibrated. Forgetting one class after an
+    /// earlier one (the toy's budget raised: 2 epochs over half of 24 examples is a single step), both
+    /// forgotten classes end at 0% and their rows shorter than every retained row, which grew with their
+    /// classes; every head row and every running statistic is new; same seed → same model, other seed →
+    /// another. Stated margin: retained accuracy within 10 points (a fresh head after 16 steps).
+    @Test func theRepairGrowsAFreshHeadWithTheRepairedNetwork() throws {
+        func repaired(seed: UInt64) throws -> (speakers: ToySpeakers, retainedBefore: Double, model: [[Float]]) {
+            let speakers = try ToySpeakers(examplesPerClass: 12)
+            let retainedBefore = speakers.accuracy(of: [2, 3])
+            let head = speakers.model.head
+            let rowsBefore = head.weight.value.scalars, width = head.inputCount
+            let statisticsBefore = speakers.model.namedParameters().filter { $0.name.hasSuffix("running_mean") }
+                .map(\.parameter.value.scalars)
+            var configuration = QPAudioEraser.Configuration.repair
+            configuration.epochs = 8
+            configuration.learningRate = 3e-3
+            configuration.batchPlan.retainFraction = 1
+            let run = try QPAudioEraser(configuration: configuration)
+                .unlearn(speakers.model, task: try speakers.task(forget: [1], earlier: [0], seed: seed))
+            #expect(run.phases.filter(\.ran).map(\.name)
+                    == ["fresh head", "backbone perturbation", "uncertainty fine-tune", "batch-norm recalibration"])
+            let rowsAfter = head.weight.value.scalars
+            #expect((0 ..< 4).allSatisfy { rowsAfter[$0 * width ..< ($0 + 1) * width] != rowsBefore[$0 * width ..< ($0 + 1) * width] })
+            let statisticsAfter = speakers.model.namedParameters().filter { $0.name.hasSuffix("running_mean") }
+                .map(\.parameter.value.scalars)
+            #expect(!statisticsAfter.isEmpty && zip(statisticsAfter, statisticsBefore).allSatisfy { $0 != $1 })
+            return (speakers, retainedBefore, parameters(of: speakers.model))
+        }
+        let (speakers, retainedBefore, model) = try repaired(seed: 7)
+        #expect(speakers.accuracy(of: [0]) == 0 && speakers.accuracy(of: [1]) == 0)
+        #expect(speakers.accuracy(of: [2, 3]) >= retainedBefore - 10, "retained \(speakers.accuracy(of: [2, 3])), before \(retainedBefore)")
+        let head = speakers.model.head, width = head.inputCount, weights = head.weight.value.scalars
+        let norms = (0 ..< 4).map { row in weights[row * width ..< (row + 1) * width].reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        #expect(max(norms[0], norms[1]) < min(norms[2], norms[3]), "row norms \(norms)")
+        #expect(try repaired(seed: 7).model == model)
+        #expect(try repaired(seed: 8).model != model)
+    }
 }

@@ -4,15 +4,17 @@ import Tensors
 /// `[N, C]` like `BatchNorm1d`).
 ///
 /// Training mode normalises with the batch statistics and updates the running ones,
-/// `running ← (1 − momentum)·running + momentum·batch` (the variance unbiased, as PyTorch);
-/// evaluation mode uses the running statistics. `weight` (γ) starts at 1, `bias` (β) at 0.
+/// `running ← (1 − momentum)·running + momentum·batch` (the variance unbiased, as PyTorch), or with
+/// `momentum` `nil` the plain average of every batch since the last ``resetRunningStatistics()``
+/// (PyTorch's `momentum=None`); evaluation mode uses the running statistics. `weight` (γ) starts at 1, `bias` (β) at 0.
 /// `num_batches_tracked` is kept as a buffer so that PyTorch `state_dict`s load and save unchanged.
 public final class BatchNorm2d: Module, Layer {
     public let weight: Parameter, bias: Parameter
     public let runningMean: Parameter, runningVariance: Parameter, batchesTracked: Parameter
-    public let momentum: Float, epsilon: Float
+    public var momentum: Float?
+    public let epsilon: Float
 
-    public init(featureCount: Int, momentum: Float = 0.1, epsilon: Float = 1e-5) {
+    public init(featureCount: Int, momentum: Float? = 0.1, epsilon: Float = 1e-5) {
         weight = Parameter(.ones([featureCount]))
         bias = Parameter(.zeros([featureCount]))
         runningMean = Parameter(.zeros([featureCount]), isTrainable: false)
@@ -39,9 +41,18 @@ public final class BatchNorm2d: Module, Layer {
         let (output, mean, variance) = Tensor.batchNorm(input, scale: weight.value, offset: bias.value, epsilon: epsilon)
         let valuesPerChannel = Float(input.count / input.shape[1])
         let unbiased = variance * (valuesPerChannel / Swift.max(valuesPerChannel - 1, 1))
-        runningMean.value = runningMean.value * (1 - momentum) + mean * momentum
-        runningVariance.value = runningVariance.value * (1 - momentum) + unbiased * momentum
         batchesTracked.value = batchesTracked.value + 1
+        let factor = momentum ?? 1 / batchesTracked.value.item
+        runningMean.value = runningMean.value * (1 - factor) + mean * factor
+        runningVariance.value = runningVariance.value * (1 - factor) + unbiased * factor
         return output
+    }
+
+    /// Running mean 0, variance 1, no batch tracked: the statistics of a new layer (PyTorch's
+    /// `reset_running_stats`).
+    public func resetRunningStatistics() {
+        runningMean.value = .zeros(runningMean.shape)
+        runningVariance.value = .ones(runningVariance.shape)
+        batchesTracked.value = Tensor(0)
     }
 }
