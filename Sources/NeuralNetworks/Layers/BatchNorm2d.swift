@@ -6,7 +6,8 @@ import Tensors
 /// Training mode normalises with the batch statistics and updates the running ones,
 /// `running ← (1 − momentum)·running + momentum·batch` (the variance unbiased, as PyTorch), or with
 /// `momentum` `nil` the plain average of every batch since the last ``resetRunningStatistics()``
-/// (PyTorch's `momentum=None`); evaluation mode uses the running statistics. `weight` (γ) starts at 1, `bias` (β) at 0.
+/// (PyTorch's `momentum=None`); evaluation mode uses the running statistics. `weight` (γ) starts at 1,
+/// `bias` (β) at 0.
 /// `num_batches_tracked` is kept as a buffer so that PyTorch `state_dict`s load and save unchanged.
 public final class BatchNorm2d: Module, Layer {
     public let weight: Parameter, bias: Parameter
