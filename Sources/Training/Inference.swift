@@ -43,23 +43,16 @@ public func predictEmbeddings(of model: any Classifier, on features: FeatureSet,
 /// statistics the weights produce now. The model's training flag is restored afterwards.
 public func recalibrateBatchNormalization(of model: any Classifier, on features: FeatureSet, indices: [Int],
                                           normalizedWith statistics: NormalizationStatistics, batchSize: Int = 128) {
-    checkPrecondition(batchSize > 0, "batch-norm recalibration: batchSize \(batchSize) must be positive")
     let layers = model.modules().compactMap { $0 as? BatchNorm2d }
     guard !layers.isEmpty, !indices.isEmpty else { return }
-    let momenta = layers.map(\.momentum), wasTraining = model.isTraining
+    let momenta = layers.map(\.momentum)
     for layer in layers {
         layer.resetRunningStatistics()
         layer.momentum = nil
     }
-    model.setTraining(true)
-    withoutGradients {
-        for start in stride(from: 0, to: indices.count, by: batchSize) {
-            let batch = Array(indices[start..<min(start + batchSize, indices.count)])
-            _ = model(features.batch(batch, normalizedWith: statistics))
-        }
-    }
+    forEachBatch(of: model, training: true, on: features, indices: indices, normalizedWith: statistics,
+                 batchSize: batchSize, purpose: "batch-norm recalibration") { _ = model($0) }
     for (layer, momentum) in zip(layers, momenta) { layer.momentum = momentum }
-    model.setTraining(wasTraining)
 }
 
 /// `body` over the batches of `indices` in inference mode without recording; each output's rows
@@ -67,19 +60,29 @@ public func recalibrateBatchNormalization(of model: any Classifier, on features:
 private func inferBatches(of model: any Classifier, on features: FeatureSet, indices: [Int]?,
                           normalizedWith statistics: NormalizationStatistics, batchSize: Int,
                           _ body: (Tensor) -> [Tensor]) -> [[Float]] {
-    checkPrecondition(batchSize > 0, "inference: batchSize \(batchSize) must be positive")
-    let indices = indices ?? Array(0..<features.count)
-    let wasTraining = model.isTraining
-    model.setTraining(false)
-    defer { model.setTraining(wasTraining) }
     var outputs: [[Float]] = []
-    withoutGradients {
-        for start in stride(from: 0, to: indices.count, by: batchSize) {
-            let batch = Array(indices[start..<min(start + batchSize, indices.count)])
-            let results = body(features.batch(batch, normalizedWith: statistics))
-            if outputs.isEmpty { outputs = Array(repeating: [], count: results.count) }
-            for (k, result) in results.enumerated() { outputs[k] += result.scalars }
-        }
+    forEachBatch(of: model, training: false, on: features, indices: indices ?? Array(0..<features.count),
+                 normalizedWith: statistics, batchSize: batchSize, purpose: "inference") { batch in
+        let results = body(batch)
+        if outputs.isEmpty { outputs = Array(repeating: [], count: results.count) }
+        for (k, result) in results.enumerated() { outputs[k] += result.scalars }
     }
     return outputs.isEmpty ? [[], []] : outputs
+}
+
+/// `body` over the normalised batches of `indices` (`batchSize` examples each, the last one shorter),
+/// `model` in training or inference mode and nothing recorded; the model's training flag is restored
+/// afterwards.
+private func forEachBatch(of model: any Classifier, training: Bool, on features: FeatureSet, indices: [Int],
+                          normalizedWith statistics: NormalizationStatistics, batchSize: Int, purpose: String,
+                          _ body: (Tensor) -> Void) {
+    checkPrecondition(batchSize > 0, "\(purpose): batchSize \(batchSize) must be positive")
+    let wasTraining = model.isTraining
+    model.setTraining(training)
+    defer { model.setTraining(wasTraining) }
+    withoutGradients {
+        for start in stride(from: 0, to: indices.count, by: batchSize) {
+            body(features.batch(Array(indices[start..<min(start + batchSize, indices.count)]), normalizedWith: statistics))
+        }
+    }
 }
