@@ -84,7 +84,7 @@ public struct Demo {
                                            seed: seed, observer: printer?.observer ?? .silent)
             printer?.finish()
             let fallback = ExactFallback.offer(classes: [speaker], grade: grade, audit: nil, original: model,
-                                               model: modelFile.path, data: data)
+                                               model: modelFile.path, data: data, rate: forgot.run.trainingRate)
             model = forgot.model
             let file = output.appendingPathComponent("speakers-cnn-request\(number + 1).safetensors")
             modelFile = file

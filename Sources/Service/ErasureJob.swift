@@ -76,7 +76,8 @@ struct ErasureJob: Sendable {
                                    log: { report(.auditing, $0, nil) })
         }
         let fallback = ExactFallback.offer(classes: outcome.requestClasses, grade: name.grade, audit: audit,
-                                           original: trained, model: store.url(for: base.sha256).path, data: data)
+                                           original: trained, model: store.url(for: base.sha256).path, data: data,
+                                           rate: outcome.run.trainingRate)
         let evidence = audit.map { report in
             AuditEvidence(verdict: report.verdict.rawValue, oracles: report.oracleCount, failedTests: report.failures.map(\.test))
         }

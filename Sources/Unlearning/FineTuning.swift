@@ -125,7 +125,8 @@ func trainEpochs(_ model: any Classifier, task: UnlearningTask, phase: String, s
 
 extension UnlearningTask {
     /// ``Training/trainingPass(of:on:labels:normalizedWith:batches:optimizer:epoch:epochs:phase:clock:observer:loss:)``
-    /// over this task's examples (normalised with its statistics), counting the steps and examples in `run`.
+    /// over this task's examples (normalised with its statistics), counting the steps, the examples and their
+    /// time (``UnlearningRun/trainingRate``) in `run`.
     func trainingPass(of model: any Classifier, phase: String, epoch: Int, epochs: Int, batches: [[Int]],
                       optimizer: any Optimizer, clock: inout ProgressClock, observer: TrainingObserver,
                       run: inout UnlearningRun,
@@ -135,8 +136,11 @@ extension UnlearningTask {
                                                 batches: batches, optimizer: optimizer, epoch: epoch, epochs: epochs,
                                                 phase: phase, clock: &clock, observer: observer,
                                                 embeddingLoss: embeddingLoss, loss: loss)
+        let examples = batches.reduce(0) { $0 + $1.count }
         run.steps += batches.count
-        run.examplesSeen += batches.reduce(0) { $0 + $1.count }
+        run.examplesSeen += examples
+        let rate = run.trainingRate ?? UnlearningRun.TrainingRate(examples: 0, seconds: 0)
+        run.trainingRate = UnlearningRun.TrainingRate(examples: rate.examples + examples, seconds: rate.seconds + summary.seconds)
         return summary
     }
 }

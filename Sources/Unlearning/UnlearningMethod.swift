@@ -100,15 +100,32 @@ public struct UnlearningRun: Codable, Sendable, Equatable {
     public var steps: Int
     /// Examples seen, over all epochs.
     public var examplesSeen: Int
+    /// How fast the run's optimizer steps over the task's examples went, `nil` when it took none: what
+    /// training the model costs on this machine at the time of the run.
+    public var trainingRate: TrainingRate?
+
+    /// Wall time of optimizer steps and the examples they took.
+    public struct TrainingRate: Codable, Sendable, Equatable {
+        public var examples: Int
+        public var seconds: Double
+
+        public init(examples: Int, seconds: Double) {
+            (self.examples, self.seconds) = (examples, seconds)
+        }
+
+        /// Seconds per example of a step (forward, backward, update).
+        public var secondsPerExample: Double { seconds / Double(examples) }
+    }
 
     public init(method: String, settings: [String: String], phases: [Phase] = [], epochLosses: [Double] = [],
-                steps: Int = 0, examplesSeen: Int = 0) {
+                steps: Int = 0, examplesSeen: Int = 0, trainingRate: TrainingRate? = nil) {
         self.method = method
         self.settings = settings
         self.phases = phases
         self.epochLosses = epochLosses
         self.steps = steps
         self.examplesSeen = examplesSeen
+        self.trainingRate = trainingRate
     }
 
     /// The settings as one line for people, by name: `batchSize 32, epochs 5, …`.

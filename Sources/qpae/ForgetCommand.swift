@@ -201,7 +201,8 @@ struct ForgetCommand: ParsableCommand {
             printer.finish()
         }
         let fallback = ExactFallback.offer(classes: outcome.requestClasses, grade: self.method.grade, audit: auditReport,
-                                           original: trained, model: (inPlace ? backup : input).path, data: data)
+                                           original: trained, model: (inPlace ? backup : input).path, data: data,
+                                           rate: outcome.run.trainingRate)
         let report = EvaluationReport(
             command: "forget", configuration: configurationRecord(data, method: method), seed: seed,
             dataset: DatasetSummary(data), model: ModelSummary(outcome.model, path: output.path),

@@ -35,6 +35,8 @@ import Training
 
         let run = try FineTune().unlearn(speakers.model, task: task)
         #expect(run.examplesSeen == 5 * task.retainIndices.count)
+        let rate = try #require(run.trainingRate)                            // what a step costs here, now
+        #expect(rate.examples == run.examplesSeen && rate.seconds > 0 && rate.seconds <= run.seconds)
         #expect(run.epochLosses.count == 5 && run.epochLosses.allSatisfy(\.isFinite))
         #expect(speakers.model.trainableParameters.allSatisfy { $0.value.scalars.allSatisfy(\.isFinite) })
         #expect(run.phases.map(\.name) == ["fine-tune"])
@@ -124,6 +126,7 @@ import Training
         }
         #expect(run.phases.map(\.name) == ["importance", "dampening"])
         #expect(run.examplesSeen == 64 + 16)
+        #expect(run.trainingRate == nil)                                     // gradients, but no optimizer step
     }
 
     // MARK: Fisher forgetting
