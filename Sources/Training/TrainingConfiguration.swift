@@ -45,18 +45,6 @@ public struct TrainingConfiguration: CheckedConfiguration {
     /// The learning-rate schedules a recipe can name.
     public enum ScheduleKind: String, Codable, CaseIterable, Sendable {
         case constant, cosine
-
-        /// The rate of each of a run's `updates` optimizer updates: `peak` throughout, or a linear warm-up
-        /// over `warmupFraction` of them, then half a cosine down to 0 at the last one.
-        public func learningRates(peak: Float, updates: Int, warmupFraction: Double) -> LearningRateSchedule {
-            switch self {
-            case .constant: return .constant(peak)
-            case .cosine:
-                let total = max(updates - 1, 0)
-                return .cosineWithWarmup(peak: peak, warmupSteps: Int((warmupFraction * Double(total)).rounded()),
-                                         totalSteps: total)
-            }
-        }
     }
 
     public init(epochs: Int, batchSize: Int = 32, learningRate: Float = 1e-3, weightDecay: Float = 0,
@@ -77,7 +65,13 @@ public struct TrainingConfiguration: CheckedConfiguration {
 
     /// The learning rate of every update of a run with `stepsPerEpoch` updates per epoch.
     public func learningRateSchedule(stepsPerEpoch: Int) -> LearningRateSchedule {
-        schedule.learningRates(peak: learningRate, updates: epochs * stepsPerEpoch, warmupFraction: warmupFraction)
+        switch schedule {
+        case .constant: return .constant(learningRate)
+        case .cosine:
+            let total = max(epochs * stepsPerEpoch - 1, 0)
+            return .cosineWithWarmup(peak: learningRate, warmupSteps: Int((warmupFraction * Double(total)).rounded()),
+                                     totalSteps: total)
+        }
     }
 
     /// - Throws: ``ConfigurationError`` naming the first option out of its range.

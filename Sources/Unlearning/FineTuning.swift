@@ -93,17 +93,13 @@ public struct AdamFineTuneConfiguration: MethodConfiguration {
 
 /// The fine-tuning loop the methods share: `epochs` passes of `optimizer` over the batches of a
 /// ``BatchPlan``, the model in training mode, minimising `loss(logits, batchIndices)` (see
-/// ``trainEpochs(_:task:phase:schedule:optimizer:learningRates:run:observer:embeddingLoss:loss:)``).
-/// `learningRates`, given the number of updates the plan makes, returns their schedule; without it the
-/// optimizer keeps its rate.
+/// ``trainEpochs(_:task:phase:schedule:optimizer:run:observer:loss:)``).
 func fineTune(_ model: any Classifier, task: UnlearningTask, phase: String, epochs: Int, batchSize: Int,
-              optimizer: any Optimizer, learningRates: ((_ updates: Int) -> LearningRateSchedule)? = nil,
-              plan: BatchPlan, run: inout UnlearningRun, observer: TrainingObserver,
+              optimizer: any Optimizer, plan: BatchPlan, run: inout UnlearningRun, observer: TrainingObserver,
               embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
               loss: (_ logits: Tensor, _ batch: [Int]) -> Tensor) throws {
     let schedule = (0 ..< epochs).map { plan.batches(for: task, epoch: $0 + 1, batchSize: batchSize) }
-    try trainEpochs(model, task: task, phase: phase, schedule: schedule, optimizer: optimizer,
-                    learningRates: learningRates?(schedule.reduce(0) { $0 + $1.count }), run: &run,
+    try trainEpochs(model, task: task, phase: phase, schedule: schedule, optimizer: optimizer, run: &run,
                     observer: observer, embeddingLoss: embeddingLoss) { logits, _, batch in loss(logits, batch) }
 }
 
@@ -111,24 +107,17 @@ func fineTune(_ model: any Classifier, task: UnlearningTask, phase: String, epoc
 /// task's examples), minimising `loss(logits, inputs, batchIndices)`.
 ///
 /// Records the mean loss of each epoch (weighted by batch size), the steps and the examples seen in
-/// `run`, and reports every step and epoch to `observer`. With `learningRates`, the optimizer's rate
-/// before each update is the schedule's at that update's 0-based index over all epochs. Stops with
+/// `run`, and reports every step and epoch to `observer`. Stops with
 /// ``TrainingError/nonFiniteLoss(phase:epoch:step:)`` at a NaN or infinite loss, before that step's update.
 func trainEpochs(_ model: any Classifier, task: UnlearningTask, phase: String, schedule: [[[Int]]],
-                 optimizer: any Optimizer, learningRates: LearningRateSchedule? = nil, run: inout UnlearningRun,
-                 observer: TrainingObserver, embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
+                 optimizer: any Optimizer, run: inout UnlearningRun, observer: TrainingObserver,
+                 embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
                  loss: (_ logits: Tensor, _ inputs: Tensor, _ batch: [Int]) -> Tensor) throws {
     var clock = ProgressClock(totalSteps: schedule.reduce(0) { $0 + $1.count })
-    var firstUpdate = 0
     for (index, batches) in schedule.enumerated() {
-        let offset = firstUpdate
-        let prepare = learningRates.map { rates in
-            { (step: Int, _: inout Tensor) in optimizer.learningRate = rates.learningRate(at: offset + step) }
-        }
-        firstUpdate += batches.count
         let summary = try task.trainingPass(of: model, phase: phase, epoch: index + 1, epochs: schedule.count,
                                             batches: batches, optimizer: optimizer, clock: &clock, observer: observer,
-                                            run: &run, prepare: prepare, embeddingLoss: embeddingLoss, loss: loss)
+                                            run: &run, embeddingLoss: embeddingLoss, loss: loss)
         run.epochLosses.append(summary.loss)
         observer.epoch(summary)
     }
@@ -140,12 +129,12 @@ extension UnlearningTask {
     /// time (``UnlearningRun/trainingRate``) in `run`.
     func trainingPass(of model: any Classifier, phase: String, epoch: Int, epochs: Int, batches: [[Int]],
                       optimizer: any Optimizer, clock: inout ProgressClock, observer: TrainingObserver,
-                      run: inout UnlearningRun, prepare: ((_ step: Int, _ input: inout Tensor) -> Void)? = nil,
+                      run: inout UnlearningRun,
                       embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
                       loss: (_ logits: Tensor, _ inputs: Tensor, _ batch: [Int]) -> Tensor) throws -> EpochSummary {
         let summary = try Training.trainingPass(of: model, on: features, labels: labels, normalizedWith: statistics,
                                                 batches: batches, optimizer: optimizer, epoch: epoch, epochs: epochs,
-                                                phase: phase, clock: &clock, observer: observer, prepare: prepare,
+                                                phase: phase, clock: &clock, observer: observer,
                                                 embeddingLoss: embeddingLoss, loss: loss)
         let examples = batches.reduce(0) { $0 + $1.count }
         run.steps += batches.count

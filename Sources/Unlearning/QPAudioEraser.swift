@@ -114,12 +114,8 @@ public struct QPAudioEraser: UnlearningMethod {
         public var lambda: Float = 1
         /// E, the fine-tuning epochs of phase 3. Default 5.
         public var epochs = 5
-        /// Adam's learning rate in phase 3 (the peak of a cosine ``schedule``). Default 1e-3.
+        /// Adam's learning rate in phase 3. Default 1e-3.
         public var learningRate: Float = 1e-3
-        /// How phase 3's learning rate moves: `constant` (the paper), or `cosine`, a warm-up over 5% of the
-        /// updates then half a cosine down to 0 at the last one, as the models' recipes train, so that the
-        /// fine-tune ends settled rather than mid-stride. Default `constant`.
-        public var schedule = TrainingConfiguration.ScheduleKind.constant
         /// Examples per step in phase 3. Default 32.
         public var batchSize = 32
         /// ε, the mixing strength of phase 4. Default 0.5 (the authors' code; the paper says 0.2–0.5).
@@ -222,7 +218,6 @@ public struct QPAudioEraser: UnlearningMethod {
             c.shieldsForgottenRows = false
             c.perturbation = 0
             c.recalibratesNormalization = false
-            c.schedule = .constant
             return c
         }
 
@@ -289,9 +284,7 @@ public struct QPAudioEraser: UnlearningMethod {
                 return (distance * distance).mean() * (c.embeddingPull * Float(rows.count) / Float(batch.count))
             }
             try fineTune(model, task: task, phase: Phase.fineTune.title, epochs: c.epochs, batchSize: c.batchSize,
-                         optimizer: Adam(learningRate: c.learningRate),
-                         learningRates: { c.schedule.learningRates(peak: c.learningRate, updates: $0, warmupFraction: 0.05) },
-                         plan: c.batchPlan, run: &run,
+                         optimizer: Adam(learningRate: c.learningRate), plan: c.batchPlan, run: &run,
                          observer: observer, embeddingLoss: pull) { logits, batch in
                 var rows = [Float](), mask = [Float](), shield = [Float]()
                 rows.reserveCapacity(batch.count * k)

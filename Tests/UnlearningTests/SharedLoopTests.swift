@@ -62,42 +62,6 @@ import Training
         #expect(parameters(of: speakers.model) == parameters(of: copy))
     }
 
-    /// QPAudioEraser's cosine schedule counts updates across epochs: run by hand with the rate of each
-    /// update set from the recipe's own schedule over all of them, the pass gives the same weights.
-    @Test func aCosineFineTuneSetsEachUpdatesRateAcrossEpochs() throws {
-        let speakers = try ToySpeakers(examplesPerClass: 12)
-        let task = try speakers.task(forget: [1])
-        let copy = ToySpeakers.freshModel()
-        try copy.loadState(from: speakers.model.state())
-        var configuration = QPAudioEraser.Configuration()
-        (configuration.epochs, configuration.batchSize, configuration.schedule) = (3, 8, .cosine)
-        configuration.batchPlan = BatchPlan(examples: .retain)
-        configuration.without = [.interference, .superposition, .entropy, .mixing]
-        let run = try QPAudioEraser(configuration: configuration).unlearn(speakers.model, task: task)
-
-        let plans = (1 ... 3).map { configuration.batchPlan.batches(for: task, epoch: $0, batchSize: 8) }
-        let updates = plans.reduce(0) { $0 + $1.count }                    // 5 per epoch, 15 in all
-        let rates = TrainingConfiguration(epochs: 3, learningRate: configuration.learningRate, schedule: .cosine)
-            .learningRateSchedule(stepsPerEpoch: updates / 3)
-        let optimizer = Adam(learningRate: configuration.learningRate)
-        var clock = ProgressClock(totalSteps: 0)
-        var seen: [Float] = []
-        for (index, batches) in plans.enumerated() {
-            _ = try trainingPass(of: copy, on: task.features, labels: task.labels, normalizedWith: task.statistics,
-                                 batches: batches, optimizer: optimizer, epoch: index + 1, epochs: 3, clock: &clock,
-                                 observer: .silent, prepare: { step, _ in
-                optimizer.learningRate = rates.learningRate(at: index * batches.count + step)
-                seen.append(optimizer.learningRate)
-            }) { logits, _, batch in                                          // phase 3's loss on one-hot targets
-                let targets = batch.flatMap { index in (0 ..< 4).map { Float($0 == task.labels[index] ? 1 : 0) } }
-                return QPAudioEraser.uncertaintyLoss(logits: logits, targets: Tensor(shape: [batch.count, 4], scalars: targets),
-                                                     forgetMask: batch.map { _ in 0 }, lambda: 0)
-            }
-        }
-        #expect(updates == 15 && seen.first == 0 && seen.last == 0 && seen.max() == configuration.learningRate)
-        #expect(run.steps == 15 && parameters(of: speakers.model) == parameters(of: copy))
-    }
-
     @Test func aMethodReportsEveryStepAndEpochToItsObserver() throws {
         let speakers = try ToySpeakers(examplesPerClass: 12)
         var configuration = QPAudioEraser.Configuration()
