@@ -24,12 +24,13 @@ public struct ExactFallback: Codable, Sendable, Equatable {
     /// The fallback for an erasure of `classes` from `original` (read from `model`) by a method of
     /// `grade`, or `nil` when none is needed.
     ///
-    /// The cost is the lowest of up to three estimates, so that a figure taken on a busier machine never
-    /// makes the erasure look cheaper than it is: the original's recipe (its epochs over the training
-    /// examples that remain, less its validation share) at the rate the erasure's own optimizer steps
-    /// ran at (`rate`, measured now, on this machine, with this thread count); what the audit's oracles
-    /// took on average (they are exactly such retrainings); the original's recorded training time scaled
-    /// to the training examples that remain.
+    /// The cost is the first of up to three estimates that the models and the run allow: the original's
+    /// recipe (its epochs over the training examples that remain, less its validation share) at the rate
+    /// the erasure's own optimizer steps ran at (`rate`: this machine, this thread count, this moment, so
+    /// the two times compare like with like); what the audit's oracles took on average (they are exactly
+    /// such retrainings, but timed whenever they were trained); the original's recorded training time
+    /// scaled to the training examples that remain. The others are named beside it: on a shared machine
+    /// a time recorded an hour ago can be half or twice today's.
     public static func offer(classes: [String], grade: ErasureGrade, audit: AuditReport?, original: TrainedModel,
                              model: String, data: PreparedData, rate: UnlearningRun.TrainingRate? = nil) -> ExactFallback? {
         let reason: String
@@ -59,15 +60,13 @@ public struct ExactFallback: Codable, Sendable, Equatable {
                               "the original's training time (\(ProgressReporter.formatDuration(trained))) scaled to "
                                   + "the \(kept) of \(data.train.labels.count) training examples that remain"))
         }
-        guard let lowest = estimates.min(by: { $0.seconds < $1.seconds }) else {
+        guard let estimate = estimates.first else {
             return ExactFallback(model: model, classes: classes, reason: reason, estimatedSeconds: nil,
                                  basis: "about as long as training the original, whose time is not recorded")
         }
-        let others = estimates.filter { $0.basis != lowest.basis }
-            .map { "\(ProgressReporter.formatDuration($0.seconds)) from \($0.basis)" }
-        return ExactFallback(model: model, classes: classes, reason: reason, estimatedSeconds: lowest.seconds,
-                             basis: lowest.basis + (others.isEmpty ? "" : "; the lowest of that and "
-                                 + others.joined(separator: " and ")))
+        let others = estimates.dropFirst().map { "\(ProgressReporter.formatDuration($0.seconds)) from \($0.basis)" }
+        return ExactFallback(model: model, classes: classes, reason: reason, estimatedSeconds: estimate.seconds,
+                             basis: estimate.basis + (others.isEmpty ? "" : "; timed earlier: " + others.joined(separator: "; ")))
     }
 
     /// The command that carries it out.

@@ -75,6 +75,7 @@ public struct BadTeacher: UnlearningMethod {
                                    isForgotten: batch.map { forget.contains(task.labels[$0]) },
                                    temperature: c.temperature)
             }
+            run.trainingRate = nil                // each step also runs both teachers: not what a training step costs
         }
     }
 

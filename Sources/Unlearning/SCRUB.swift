@@ -133,6 +133,7 @@ public struct SCRUB: UnlearningMethod {
             run.epochLosses.append(summary.loss)
             observer.epoch(summary)
         }
+        run.trainingRate = nil                    // each step also runs the teacher: not what a training step costs
         run.phases.append(.init(name: "max-steps", ran: c.epochs > 0 && c.maxStepEpochs > 0, seconds: maxSeconds))
         run.phases.append(.init(name: "min-steps", ran: c.epochs > 0, seconds: minSeconds))
     }

@@ -100,8 +100,9 @@ public struct UnlearningRun: Codable, Sendable, Equatable {
     public var steps: Int
     /// Examples seen, over all epochs.
     public var examplesSeen: Int
-    /// How fast the run's optimizer steps over the task's examples went, `nil` when it took none: what
-    /// training the model costs on this machine at the time of the run.
+    /// How fast the run's optimizer steps over the task's examples went, `nil` when it took none or its
+    /// steps did more than train (teachers' passes): what training the model costs on this machine at
+    /// the time of the run.
     public var trainingRate: TrainingRate?
 
     /// Wall time of optimizer steps and the examples they took.

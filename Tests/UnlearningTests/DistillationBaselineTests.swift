@@ -86,6 +86,7 @@ import Training
         #expect(run.epochLosses.count == 3)
         #expect(run.steps == 2 * 1 + 3 * 3)                                   // ⌈30/32⌉ max, ⌈90/32⌉ min steps
         #expect(run.examplesSeen == 2 * 30 + 3 * 90)
+        #expect(run.trainingRate == nil)                                     // its steps also run the teacher
     }
 
     @Test func scrubDecaysItsLearningRateAfterTheListedEpochs() {
