@@ -42,7 +42,9 @@ extension EvaluationReport {
                 .joined(separator: "\n") + "\n"
         }
         if let unlearning, let fallback = unlearning.fallback {
-            text += fallback.advice(erasureSeconds: unlearning.run.seconds) + "\n\n"
+            text += fallback.advice(erasureSeconds: unlearning.run.seconds) + "\n\n"   // the cost and the share in it
+        } else if let unlearning, let comparison = unlearning.retraining?.comparison(erasureSeconds: unlearning.run.seconds) {
+            text += comparison + "\n\n"
         }
         text += "## Accuracy per class\n\n" + evaluation.perClassTable(before: before).rendered + "\n"
         text += "## Confusion matrix (rows: true class, columns: predicted)\n\n" + evaluation.confusionTable.rendered

@@ -79,9 +79,11 @@ public struct UnlearningSummary: Codable, Sendable, Equatable {
     public var grade: ErasureGrade?
     /// Retraining without the classes, offered when the erasure is not shown to be privacy-grade.
     public var fallback: ExactFallback?
+    /// What a retraining without the classes would cost here, the erasure's yardstick.
+    public var retraining: RetrainingCost?
 
     public init(_ outcome: ForgetOutcome, output: String?, preset: String? = nil, grade: ErasureGrade? = nil,
-                fallback: ExactFallback? = nil) {
+                fallback: ExactFallback? = nil, retraining: RetrainingCost? = nil) {
         request = outcome.requestClasses
         earlierForgotten = outcome.earlierForgottenClasses
         run = outcome.run
@@ -89,6 +91,7 @@ public struct UnlearningSummary: Codable, Sendable, Equatable {
         self.preset = preset
         self.grade = grade
         self.fallback = fallback
+        self.retraining = retraining
     }
 }
 

@@ -22,15 +22,7 @@ public struct ExactFallback: Codable, Sendable, Equatable {
     public var basis: String
 
     /// The fallback for an erasure of `classes` from `original` (read from `model`) by a method of
-    /// `grade`, or `nil` when none is needed.
-    ///
-    /// The cost is the first of up to three estimates that the models and the run allow: the original's
-    /// recipe (its epochs over the training examples that remain, less its validation share) at the rate
-    /// the erasure's own optimizer steps ran at (`rate`: this machine, this thread count, this moment, so
-    /// the two times compare like with like); what the audit's oracles took on average (they are exactly
-    /// such retrainings, but timed whenever they were trained); the original's recorded training time
-    /// scaled to the training examples that remain. The others are named beside it: on a shared machine
-    /// a time recorded an hour ago can be half or twice today's.
+    /// `grade`, or `nil` when none is needed; its cost is ``RetrainingCost/estimate(classes:audit:original:data:rate:)``.
     public static func offer(classes: [String], grade: ErasureGrade, audit: AuditReport?, original: TrainedModel,
                              model: String, data: PreparedData, rate: UnlearningRun.TrainingRate? = nil) -> ExactFallback? {
         let reason: String
@@ -41,32 +33,8 @@ public struct ExactFallback: Codable, Sendable, Equatable {
         case (.outputsOnly, nil):
             reason = "the erasure was not audited and its method is \(grade.rawValue)"
         }
-        let forgotten = Set((classes + original.forgottenClasses).compactMap { data.classes.firstIndex(of: $0) })
-        let kept = data.train.labels.filter { !forgotten.contains($0) }.count
-        var estimates: [(seconds: Double, basis: String)] = []
-        if let rate, rate.examples > 0, let recipe = original.recipe {
-            let steps = recipe.epochs * Int((Double(kept) * (1 - recipe.validationFraction)).rounded())
-            let epochs = "\(recipe.epochs) epoch" + (recipe.epochs == 1 ? "" : "s")
-            let milliseconds = String(format: "%.1f", 1000 * rate.secondsPerExample)
-            estimates.append((Double(steps) * rate.secondsPerExample,
-                              "the original's recipe (\(epochs)) over the \(kept) training examples that remain, less "
-                                  + "its validation share, at the \(milliseconds) ms per example this erasure's optimizer steps took"))
-        }
-        if let audit, let seconds = audit.retrainingSeconds {
-            estimates.append((seconds, "what the audit's \(audit.oracleCount) retrained models took on average"))
-        }
-        if let trained = original.trainingSeconds, !data.train.labels.isEmpty {
-            estimates.append((trained * Double(kept) / Double(data.train.labels.count),
-                              "the original's training time (\(ProgressReporter.formatDuration(trained))) scaled to "
-                                  + "the \(kept) of \(data.train.labels.count) training examples that remain"))
-        }
-        guard let estimate = estimates.first else {
-            return ExactFallback(model: model, classes: classes, reason: reason, estimatedSeconds: nil,
-                                 basis: "about as long as training the original, whose time is not recorded")
-        }
-        let others = estimates.dropFirst().map { "\(ProgressReporter.formatDuration($0.seconds)) from \($0.basis)" }
-        return ExactFallback(model: model, classes: classes, reason: reason, estimatedSeconds: estimate.seconds,
-                             basis: estimate.basis + (others.isEmpty ? "" : "; timed earlier: " + others.joined(separator: "; ")))
+        let cost = RetrainingCost.estimate(classes: classes, audit: audit, original: original, data: data, rate: rate)
+        return ExactFallback(model: model, classes: classes, reason: reason, estimatedSeconds: cost.seconds, basis: cost.basis)
     }
 
     /// The command that carries it out.
@@ -88,5 +56,63 @@ public struct ExactFallback: Codable, Sendable, Equatable {
             text += " (\(basis))"
         }
         return text + "."
+    }
+}
+
+/// What retraining without the forgotten classes with the original's recipe costs on this machine: the
+/// yardstick an erasure's time is given against.
+public struct RetrainingCost: Codable, Sendable, Equatable {
+    /// Expected wall time, when the run or the models at hand allow an estimate.
+    public var seconds: Double?
+    /// Where the estimate comes from, and the other figures at hand.
+    public var basis: String
+
+    public init(seconds: Double?, basis: String) {
+        (self.seconds, self.basis) = (seconds, basis)
+    }
+
+    /// The first of up to three estimates that the models and the run allow: the original's recipe (its
+    /// epochs over the training examples that remain, less its validation share) at the rate the
+    /// erasure's own optimizer steps ran at (`rate`: this machine, this thread count, this moment, so the
+    /// two times compare like with like); what the audit's oracles took on average (they are exactly such
+    /// retrainings, but timed whenever they were trained); the original's recorded training time scaled
+    /// to the training examples that remain. The others are named beside it: on a shared machine a time
+    /// recorded an hour ago can be half or twice today's.
+    public static func estimate(classes: [String], audit: AuditReport?, original: TrainedModel, data: PreparedData,
+                                rate: UnlearningRun.TrainingRate?) -> RetrainingCost {
+        let forgotten = Set((classes + original.forgottenClasses).compactMap { data.classes.firstIndex(of: $0) })
+        let kept = data.train.labels.filter { !forgotten.contains($0) }.count
+        var estimates: [(seconds: Double, basis: String)] = []
+        if let rate, rate.examples > 0, let recipe = original.recipe {
+            let steps = recipe.epochs * Int((Double(kept) * (1 - recipe.validationFraction)).rounded())
+            let epochs = "\(recipe.epochs) epoch" + (recipe.epochs == 1 ? "" : "s")
+            let milliseconds = String(format: "%.1f", 1000 * rate.secondsPerExample)
+            estimates.append((Double(steps) * rate.secondsPerExample,
+                              "the original's recipe (\(epochs)) over the \(kept) training examples that remain, less "
+                                  + "its validation share, at the \(milliseconds) ms per example this erasure's optimizer steps took"))
+        }
+        if let audit, let seconds = audit.retrainingSeconds {
+            estimates.append((seconds, "what the audit's \(audit.oracleCount) retrained models took on average"))
+        }
+        if let trained = original.trainingSeconds, !data.train.labels.isEmpty {
+            estimates.append((trained * Double(kept) / Double(data.train.labels.count),
+                              "the original's training time (\(ProgressReporter.formatDuration(trained))) scaled to "
+                                  + "the \(kept) of \(data.train.labels.count) training examples that remain"))
+        }
+        guard let estimate = estimates.first else {
+            return RetrainingCost(seconds: nil, basis: "about as long as training the original, whose time is not recorded")
+        }
+        let others = estimates.dropFirst().map { "\(ProgressReporter.formatDuration($0.seconds)) from \($0.basis)" }
+        return RetrainingCost(seconds: estimate.seconds,
+                              basis: estimate.basis + (others.isEmpty ? "" : "; timed earlier: " + others.joined(separator: "; ")))
+    }
+
+    /// One sentence for reports: the erasure's `erasureSeconds` as a share of the retraining, or `nil`
+    /// without an estimate.
+    public func comparison(erasureSeconds: Double) -> String? {
+        guard let seconds, seconds > 0 else { return nil }
+        return String(format: "Time: this erasure took %@, %.0f%% of a retraining without the classes, about %@ on this "
+                          + "machine (%@).", ProgressReporter.formatDuration(erasureSeconds), 100 * erasureSeconds / seconds,
+                      ProgressReporter.formatDuration(seconds), basis)
     }
 }

@@ -203,12 +203,15 @@ struct ForgetCommand: ParsableCommand {
         let fallback = ExactFallback.offer(classes: outcome.requestClasses, grade: self.method.grade, audit: auditReport,
                                            original: trained, model: (inPlace ? backup : input).path, data: data,
                                            rate: outcome.run.trainingRate)
+        let retraining = self.method.grade == .exact ? nil
+            : RetrainingCost.estimate(classes: outcome.requestClasses, audit: auditReport, original: trained, data: data,
+                                      rate: outcome.run.trainingRate)
         let report = EvaluationReport(
             command: "forget", configuration: configurationRecord(data, method: method), seed: seed,
             dataset: DatasetSummary(data), model: ModelSummary(outcome.model, path: output.path),
             before: outcome.before,
             unlearning: UnlearningSummary(outcome, output: output.path, preset: preset, grade: self.method.grade,
-                                          fallback: fallback),
+                                          fallback: fallback, retraining: retraining),
             evaluation: outcome.after, audit: auditReport,
             timings: ["features": data.seconds, "evaluation before": outcome.before.seconds,
                       "unlearning": outcome.run.seconds, "evaluation after": outcome.after.seconds,

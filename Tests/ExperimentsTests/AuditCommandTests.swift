@@ -85,9 +85,13 @@ import Unlearning
         #expect(unlearning.grade == .outputsOnly && unlearning.preset == nil)
         #expect(report.markdown.contains("Grade: \(ErasureGrade.outputsOnly.explanation)."))
         let original = try TrainedModel(contentsOf: originalFile)
+        let retraining = try #require(unlearning.retraining)                 // the erasure's yardstick, either way
+        #expect(retraining.seconds == audit.retrainingSeconds)                // no optimizer step: the oracles' time
         if audit.verdict == .indistinguishable {
             #expect(unlearning.fallback == nil)
+            #expect(report.markdown.contains(try #require(retraining.comparison(erasureSeconds: unlearning.run.seconds))))
         } else {
+            #expect(!report.markdown.contains("Time: this erasure took"))      // the fallback's advice gives the share
             let fallback = try #require(unlearning.fallback)
             // No optimizer step ran (--epochs 0): the oracles' mean, the original's scaled time named beside it.
             #expect(fallback.estimatedSeconds == audit.retrainingSeconds && fallback.classes == [data.classes[1]])
@@ -158,6 +162,9 @@ import Unlearning
                             + ProgressReporter.formatDuration(120 * Double(kept) / Double(data.train.count))
                             + " from the original's training time (2m00s) scaled"), "\(measured.basis)")
         }
+        #expect(RetrainingCost(seconds: 200, basis: "b").comparison(erasureSeconds: 20)
+                    == "Time: this erasure took 20s, 10% of a retraining without the classes, about 3m20s on this machine (b).")
+        #expect(RetrainingCost(seconds: nil, basis: "b").comparison(erasureSeconds: 20) == nil)
         original.trainingSeconds = nil
         let unknown = try #require(ExactFallback.offer(classes: [data.classes[2]], grade: .outputsOnly, audit: nil,
                                                        original: original, model: "m.safetensors", data: data))
