@@ -179,11 +179,12 @@ public struct QPAudioEraser: UnlearningMethod {
         /// head grows with the network as in a retraining, so the forgotten rows end as a retraining leaves
         /// them, shorter than rows that grew with their class, among rows as unalike as a retraining's.
         /// On FSDD (CNN, george, against 3 retrained models) each of the 4 seeds measured is indistinguishable
-        /// from retraining (3 of 4 against 5), in 8–9% of a retraining's time. Its budget is in epochs (5% of a 20-epoch
-        /// recipe's examples): on the synthetic 20-speaker corpus (800 clips) that is too few steps for a
-        /// fresh head (retained accuracy 63%), and with 4 epochs the speaker still comes back from 5 clips
-        /// faster than in a retrained model (16 epochs pass, at 15% of a retraining's time); two FSDD
-        /// speakers forgotten at once are set apart the same way. So its grade stays outputs only.
+        /// from retraining (3 of 4 against 5), in 6% of a retraining's time (timed at the same rate). Its
+        /// budget is in epochs (5% of a 20-epoch recipe's examples): on the synthetic 20-speaker corpus (800
+        /// clips) that is too few steps for a fresh head (retained accuracy 63%); within 10% of a retraining
+        /// (3 epochs) the speaker still comes back from 5 clips faster than in a retrained model, and 16
+        /// epochs pass at 46%; two FSDD speakers forgotten at once are set apart the same way. So its grade
+        /// stays outputs only.
         public static var repair: Configuration {
             var c = Configuration()
             c.rowEdit = .freshHead
