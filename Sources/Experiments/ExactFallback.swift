@@ -16,9 +16,10 @@ public struct ExactFallback: Codable, Sendable, Equatable {
     public var classes: [String]
     /// Why it is offered.
     public var reason: String
-    /// The retraining's expected wall time, when the models at hand recorded theirs.
+    /// The retraining's expected wall time (``RetrainingCost/seconds``), when the run or the models at
+    /// hand allow an estimate.
     public var estimatedSeconds: Double?
-    /// Where the estimate comes from.
+    /// Where the estimate comes from, and the other figures at hand.
     public var basis: String
 
     /// The fallback for an erasure of `classes` from `original` (read from `model`) by a method of
