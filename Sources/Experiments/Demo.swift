@@ -83,8 +83,9 @@ public struct Demo {
             let forgot = try forgetClasses([number], in: model, data: data, method: QPAudioEraser(configuration: unlearning),
                                            seed: seed, observer: printer?.observer ?? .silent)
             printer?.finish()
-            let fallback = ExactFallback.offer(classes: [speaker], grade: grade, audit: nil, original: model,
-                                               model: modelFile.path, data: data, rate: forgot.run.trainingRate)
+            let cost = RetrainingCost.estimate(classes: [speaker], audit: nil, original: model, data: data,
+                                               rate: forgot.run.trainingRate)
+            let fallback = ExactFallback.offer(classes: [speaker], grade: grade, audit: nil, model: modelFile.path, cost: cost)
             model = forgot.model
             let file = output.appendingPathComponent("speakers-cnn-request\(number + 1).safetensors")
             modelFile = file

@@ -22,10 +22,10 @@ public struct ExactFallback: Codable, Sendable, Equatable {
     /// Where the estimate comes from, and the other figures at hand.
     public var basis: String
 
-    /// The fallback for an erasure of `classes` from `original` (read from `model`) by a method of
-    /// `grade`, or `nil` when none is needed; its cost is ``RetrainingCost/estimate(classes:audit:original:data:rate:)``.
-    public static func offer(classes: [String], grade: ErasureGrade, audit: AuditReport?, original: TrainedModel,
-                             model: String, data: PreparedData, rate: UnlearningRun.TrainingRate? = nil) -> ExactFallback? {
+    /// The fallback for an erasure of `classes` from the checkpoint `model` by a method of `grade`, at
+    /// `cost` (``RetrainingCost/estimate(classes:audit:original:data:rate:)``), or `nil` when none is needed.
+    public static func offer(classes: [String], grade: ErasureGrade, audit: AuditReport?, model: String,
+                             cost: RetrainingCost) -> ExactFallback? {
         let reason: String
         switch (grade, audit?.verdict) {
         case (.exact, _), (_, .indistinguishable?): return nil
@@ -34,7 +34,6 @@ public struct ExactFallback: Codable, Sendable, Equatable {
         case (.outputsOnly, nil):
             reason = "the erasure was not audited and its method is \(grade.rawValue)"
         }
-        let cost = RetrainingCost.estimate(classes: classes, audit: audit, original: original, data: data, rate: rate)
         return ExactFallback(model: model, classes: classes, reason: reason, estimatedSeconds: cost.seconds, basis: cost.basis)
     }
 

@@ -75,9 +75,10 @@ struct ErasureJob: Sendable {
                                    configuration: settings.audit, observer: observer(state: .auditing, phase: "audit"),
                                    log: { report(.auditing, $0, nil) })
         }
-        let fallback = ExactFallback.offer(classes: outcome.requestClasses, grade: name.grade, audit: audit,
-                                           original: trained, model: store.url(for: base.sha256).path, data: data,
+        let cost = RetrainingCost.estimate(classes: outcome.requestClasses, audit: audit, original: trained, data: data,
                                            rate: outcome.run.trainingRate)
+        let fallback = ExactFallback.offer(classes: outcome.requestClasses, grade: name.grade, audit: audit,
+                                           model: store.url(for: base.sha256).path, cost: cost)
         let evidence = audit.map { report in
             AuditEvidence(verdict: report.verdict.rawValue, oracles: report.oracleCount, failedTests: report.failures.map(\.test))
         }

@@ -200,18 +200,16 @@ struct ForgetCommand: ParsableCommand {
                                          log: { ProgressReporter.writeToStandardError($0 + "\n") })
             printer.finish()
         }
+        let retraining = RetrainingCost.estimate(classes: outcome.requestClasses, audit: auditReport, original: trained,
+                                                 data: data, rate: outcome.run.trainingRate)
         let fallback = ExactFallback.offer(classes: outcome.requestClasses, grade: self.method.grade, audit: auditReport,
-                                           original: trained, model: (inPlace ? backup : input).path, data: data,
-                                           rate: outcome.run.trainingRate)
-        let retraining = self.method.grade == .exact ? nil
-            : RetrainingCost.estimate(classes: outcome.requestClasses, audit: auditReport, original: trained, data: data,
-                                      rate: outcome.run.trainingRate)
+                                           model: (inPlace ? backup : input).path, cost: retraining)
         let report = EvaluationReport(
             command: "forget", configuration: configurationRecord(data, method: method), seed: seed,
             dataset: DatasetSummary(data), model: ModelSummary(outcome.model, path: output.path),
             before: outcome.before,
             unlearning: UnlearningSummary(outcome, output: output.path, preset: preset, grade: self.method.grade,
-                                          fallback: fallback, retraining: retraining),
+                                          fallback: fallback, retraining: self.method.grade == .exact ? nil : retraining),
             evaluation: outcome.after, audit: auditReport,
             timings: ["features": data.seconds, "evaluation before": outcome.before.seconds,
                       "unlearning": outcome.run.seconds, "evaluation after": outcome.after.seconds,

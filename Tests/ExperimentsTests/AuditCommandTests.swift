@@ -101,11 +101,12 @@ import Unlearning
         }
         var passed = audit
         passed.verdict = .indistinguishable
-        #expect(ExactFallback.offer(classes: [data.classes[1]], grade: .outputsOnly, audit: passed, original: original,
-                                    model: originalFile.path, data: data) == nil)
+        let cost = RetrainingCost.estimate(classes: [data.classes[1]], audit: passed, original: original, data: data, rate: nil)
+        #expect(ExactFallback.offer(classes: [data.classes[1]], grade: .outputsOnly, audit: passed, model: originalFile.path,
+                                    cost: cost) == nil)
         passed.verdict = .outputsOnly
-        #expect(ExactFallback.offer(classes: [data.classes[1]], grade: .exact, audit: passed, original: original,
-                                    model: originalFile.path, data: data) == nil)
+        #expect(ExactFallback.offer(classes: [data.classes[1]], grade: .exact, audit: passed, model: originalFile.path,
+                                    cost: cost) == nil)
 
         let command = try #require(try QPAE.parseAsRoot(
             ["audit", "--model", folder.appendingPathComponent("f.safetensors").path, "--original", originalFile.path,
@@ -141,8 +142,12 @@ import Unlearning
         #expect(try #require(original.trainingSeconds) > 0)
         original.trainingSeconds = 120
         original.forgottenClasses = [data.classes[0]]                          // an earlier request
-        let offer = try #require(ExactFallback.offer(classes: [data.classes[2]], grade: .outputsOnly, audit: nil,
-                                                     original: original, model: "m.safetensors", data: data))
+        func fallback(rate: UnlearningRun.TrainingRate? = nil) throws -> ExactFallback {
+            try #require(ExactFallback.offer(classes: [data.classes[2]], grade: .outputsOnly, audit: nil, model: "m.safetensors",
+                                             cost: .estimate(classes: [data.classes[2]], audit: nil, original: original,
+                                                             data: data, rate: rate)))
+        }
+        let offer = try fallback()
         let kept = data.train.labels.filter { $0 == 1 }.count                  // neither the request nor the earlier class
         #expect(abs(try #require(offer.estimatedSeconds) - 120 * Double(kept) / Double(data.train.count)) < 1e-9)
         #expect(offer.reason == "the erasure was not audited and its method is outputs only")
@@ -152,9 +157,7 @@ import Unlearning
         // 5 ms per example is the estimate, however far the time recorded earlier lies from it.
         for (rate, perExample) in [(UnlearningRun.TrainingRate(examples: 200, seconds: 1), "5.0"),
                                    (UnlearningRun.TrainingRate(examples: 1, seconds: 10), "10000.0")] {
-            let measured = try #require(ExactFallback.offer(classes: [data.classes[2]], grade: .outputsOnly, audit: nil,
-                                                            original: original, model: "m.safetensors", data: data,
-                                                            rate: rate))
+            let measured = try fallback(rate: rate)
             #expect(abs(try #require(measured.estimatedSeconds) - rate.secondsPerExample * Double(kept)) < 1e-9)
             #expect(measured.basis.hasPrefix("the original's recipe (1 epoch) over the \(kept) training examples that remain")
                         && measured.basis.contains("at the \(perExample) ms per example")
@@ -166,8 +169,7 @@ import Unlearning
                     == "Time: this erasure took 20s, 10% of a retraining without the classes, about 3m20s on this machine (b).")
         #expect(RetrainingCost(seconds: nil, basis: "b").comparison(erasureSeconds: 20) == nil)
         original.trainingSeconds = nil
-        let unknown = try #require(ExactFallback.offer(classes: [data.classes[2]], grade: .outputsOnly, audit: nil,
-                                                       original: original, model: "m.safetensors", data: data))
+        let unknown = try fallback()
         #expect(unknown.estimatedSeconds == nil && unknown.advice(erasureSeconds: 6).contains("whose time is not recorded"))
     }
 }
