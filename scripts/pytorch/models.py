@@ -17,7 +17,9 @@ speed comparison use:
   eps 1e-6, pre-norm blocks, exact-erf GELU, final `norm`, no `fc_norm`, no dropout. `make_vit_tiny`
   passes these choices explicitly and asserts them, so a change of timm's defaults fails loudly.
 
-Needs torch, and for ViT-Tiny `pip install timm==1.0.31`.
+Needs torch, and for ViT-Tiny `pip install --no-deps timm==1.0.31`. timm imports torchvision when it
+loads, and PyPI's torchvision wheels need PyPI's CUDA torch; beside a CPU-only torch (or none), ViT-Tiny
+is built with `torchvision_standin/` in torchvision's place, whose names ViT-Tiny never calls.
 
     python3 scripts/pytorch/models.py --counts         # trainable parameters for 10 classes
     python3 scripts/pytorch/models.py --names cnn      # state_dict names, shapes, dtypes (one a line)
@@ -27,6 +29,7 @@ Expected counts (1 input channel, 10 classes): cnn 242,250, resnet18 11,175,370,
 
 import argparse
 import sys
+from pathlib import Path
 
 import torch
 from torch import nn
@@ -136,7 +139,13 @@ def check_resnet_matches_torchvision(num_classes: int = 10) -> None:
 
 def make_vit_tiny(num_classes: int, in_chans: int = 1, img_size=INPUT_SIZE, depth: int = 12) -> nn.Module:
     """timm `VisionTransformer` configured as ViT-Tiny over 8×8 spectrogram patches (`depth` for small fixtures)."""
-    from timm.models.vision_transformer import VisionTransformer
+    try:
+        from timm.models.vision_transformer import VisionTransformer
+    except (ImportError, RuntimeError):  # torchvision missing, or PyPI's CUDA build beside a CPU-only torch
+        for name in [name for name in sys.modules if name.split(".")[0] in ("torchvision", "timm")]:
+            del sys.modules[name]
+        sys.path.insert(0, str(Path(__file__).resolve().parent / "torchvision_standin"))
+        from timm.models.vision_transformer import VisionTransformer
 
     model = VisionTransformer(
         img_size=tuple(img_size), patch_size=8, in_chans=in_chans, num_classes=num_classes, embed_dim=192,
