@@ -2,10 +2,6 @@ import CBLAS
 import Foundation
 import Tensors
 
-/// FP32 flops one Zen 4 core can issue per cycle: 2 FMA pipes × 8 floats (256 bits; AVX-512 is
-/// split into two halves) × 2 flops per fused multiply-add.
-let zen4FlopsPerCycle = 32.0
-
 /// The single-core `cblas_sgemm` rate measured on this kind of machine (../shared/PLATFORM.md):
 /// quoted, not measured by this run.
 let quotedSingleCoreSGEMM = 105.0
@@ -20,6 +16,9 @@ struct Machine {
     let processorCount: Int
     /// The `cpu MHz` the kernel reports; under KVM this is the nominal (TSC) clock, not the boost clock.
     let megahertz: Double?
+    /// The `vendor_id` (`AuthenticAMD`, `GenuineIntel`) and the `flags` line's instruction-set
+    /// extensions (`avx2`, `avx512f`, …).
+    let vendor: String, flags: Set<String>
 
     /// Reads `/proc/cpuinfo`; fields it cannot find stay `nil` (or `"unknown"`).
     static func current() -> Machine {
@@ -28,7 +27,9 @@ struct Machine {
                        family: fields["cpu family"].flatMap { Int($0) },
                        model: fields["model"].flatMap { Int($0) },
                        processorCount: ProcessInfo.processInfo.activeProcessorCount,
-                       megahertz: fields["cpu MHz"].flatMap { Double($0) })
+                       megahertz: fields["cpu MHz"].flatMap { Double($0) },
+                       vendor: fields["vendor_id"] ?? "unknown",
+                       flags: Set((fields["flags"] ?? "").split(separator: " ").map(String.init)))
     }
 
     /// Whether family and model name Zen 4 (family 0x19, models 0x10–0x1F Genoa, 0x60–0x7F client parts,
@@ -38,9 +39,24 @@ struct Machine {
         return (0x10...0x1F).contains(model) || (0x60...0x7F).contains(model) || (0xA0...0xAF).contains(model)
     }
 
-    /// FP32 peak of one core at the reported clock, GFLOP/s: `MHz × 32 flop/cycle`.
+    /// FP32 flops one core can issue per cycle, from its vector units: 2 FMA pipes × the floats of one
+    /// FMA × 2 flops per fused multiply-add. 16 floats on Intel cores with AVX-512 (Xeons of the Skylake-SP
+    /// generation on; a few low-end parts have one 512-bit pipe and reach half); 8 with AVX2/FMA, AMD's
+    /// AVX-512 (Zen 4 splits each 512-bit instruction into two 256-bit halves) included; 4 with SSE only.
+    var flopsPerCycle: (flops: Double, pipes: String) {
+        if flags.contains("avx512f") && !isAMD { return (64, "2 FMA pipes × 16 floats × 2") }
+        if flags.contains("avx2") && flags.contains("fma") {
+            return (32, "2 FMA pipes × 8 floats × 2" + (flags.contains("avx512f") ? ", AVX-512 split in 256-bit halves" : ""))
+        }
+        return (16, "2 pipes × 4 floats × 2, SSE")
+    }
+
+    /// Whether the vendor is AMD, whose AVX-512 (Zen 4) runs on 256-bit units.
+    var isAMD: Bool { vendor == "AuthenticAMD" }
+
+    /// FP32 peak of one core at the reported clock, GFLOP/s: `MHz × flopsPerCycle`.
     var theoreticalPeakPerCore: Double? {
-        megahertz.map { $0 * 1e6 * zen4FlopsPerCycle / 1e9 }
+        megahertz.map { $0 * 1e6 * flopsPerCycle.flops / 1e9 }
     }
 
     /// The header lines: what is measured, what is read from the system and what is quoted.
@@ -59,11 +75,10 @@ struct Machine {
         if let megahertz, let perCore = theoreticalPeakPerCore {
             lines.append("  theoretical: \(Format.fixed(perCore, 1)) GFLOP/s per core"
                 + " = \(Format.fixed(megahertz, 0)) MHz (cpu MHz in /proc/cpuinfo)"
-                + " × \(Int(zen4FlopsPerCycle)) flop/cycle (2 FMA pipes × 8 floats × 2)"
-                + "; \(Format.fixed(perCore * Double(threads), 1)) GFLOP/s for \(threads) thread(s)"
-                + (isZen4 ? "" : " (assumes Zen 4: this CPU was not recognised as one)"))
+                + " × \(Int(flopsPerCycle.flops)) flop/cycle (\(flopsPerCycle.pipes), from the CPU flags)"
+                + "; \(Format.fixed(perCore * Double(threads), 1)) GFLOP/s for \(threads) thread(s)")
             lines.append("               the reported clock is the nominal one: a quoted rate above it means"
-                + " the core boosts to ≥ \(Format.fixed(quotedSingleCoreSGEMM / zen4FlopsPerCycle, 2)) GHz")
+                + " the core boosts to ≥ \(Format.fixed(quotedSingleCoreSGEMM / flopsPerCycle.flops, 2)) GHz")
         } else {
             lines.append("  theoretical: unknown (no cpu MHz in /proc/cpuinfo)")
         }
