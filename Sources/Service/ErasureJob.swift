@@ -82,7 +82,9 @@ struct ErasureJob: Sendable {
         let evidence = audit.map { report in
             AuditEvidence(verdict: report.verdict.rawValue, oracles: report.oracleCount, failedTests: report.failures.map(\.test))
         }
-        let result = RequestOutcome(metrics: Self.metrics(outcome), grade: name.grade.rawValue, settings: method.settings,
+        var metrics = Self.metrics(outcome)
+        if name.grade != .exact, let seconds = cost.seconds { metrics[Self.retrainingSecondsMetric] = seconds }
+        let result = RequestOutcome(metrics: metrics, grade: name.grade.rawValue, settings: method.settings,
                                     audit: evidence, auditReport: audit, candidateSHA256: sha256,
                                     fallback: fallback?.advice(erasureSeconds: outcome.run.seconds))
         if let audit, audit.verdict != .indistinguishable, settings.promotion == .indistinguishable {
@@ -131,6 +133,11 @@ struct ErasureJob: Sendable {
     }
 
     /// The before/after figures the ledger keeps, in percent, and the erasure's seconds.
+    /// The metric that keeps the estimated time of retraining without the classes
+    /// (``RetrainingCost/seconds``), the yardstick of an approximate erasure's own time; exact erasures,
+    /// being the retraining, have none.
+    static let retrainingSecondsMetric = "retraining seconds (estimated)"
+
     static func metrics(_ outcome: ForgetOutcome) -> [String: Double] {
         var metrics: [String: Double] = ["erasure seconds": outcome.run.seconds]
         for (prefix, evaluation) in [("before", outcome.before), ("after", outcome.after)] {

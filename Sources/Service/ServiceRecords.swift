@@ -192,7 +192,8 @@ extension ErasureRequest {
 
 /// What a finished run measured, kept with the request for the API and the status page.
 public struct RequestOutcome: Codable, Sendable, Equatable {
-    /// `before.FA`, `after.RA`, … in percent; `erasure seconds`.
+    /// `before.FA`, `after.RA`, … in percent; `erasure seconds`; for approximate methods `retraining
+    /// seconds (estimated)`, what retraining without the classes would take here.
     public var metrics: [String: Double]
     public var grade: String
     public var settings: [String: String]

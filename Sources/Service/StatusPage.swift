@@ -123,6 +123,10 @@ struct StatusPage {
             guard before != nil || after != nil else { return nil }
             return Metric(name: name, before: text(before), after: text(after))
         } + (metrics["erasure seconds"].map { [Metric(name: "erasure time", before: "", after: ProgressReporter.formatDuration($0))] } ?? [])
+            + (metrics[ErasureJob.retrainingSecondsMetric].map { retraining in
+                let share = metrics["erasure seconds"].map { String(format: " (erasure: %.0f%%)", 100 * $0 / retraining) } ?? ""
+                return [Metric(name: "retraining (estimated)", before: "", after: ProgressReporter.formatDuration(retraining) + share)]
+            } ?? [])
     }
 
     static func beforeAfterChart(_ metrics: [String: Double]) -> String? {

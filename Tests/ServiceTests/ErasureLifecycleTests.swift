@@ -97,6 +97,9 @@ import Training
             let verdict = try #require(waiting.outcome?.audit?.verdict)
             #expect(verdict != "indistinguishable from retraining")
             #expect(waiting.outcome?.fallback?.contains("retrain without \(subject)") == true)
+            // The yardstick of its time: the audit's retrained models took that long (it ran no optimizer steps).
+            let retraining = try #require(waiting.outcome?.metrics[ErasureJob.retrainingSecondsMetric])
+            #expect(retraining > 0 && waiting.outcome?.auditReport?.retrainingSeconds == retraining)
             #expect(waiting.certificate == nil && waiting.ledgerSequence == nil)
             #expect(try await client.send(.get, "/v1/requests/\(id)/certificate", as: .operator).status == .notFound)
             #expect(try await client.send(.get, "/v1/models/tiny", as: .operator).decode(ModelResource.self).activeVersion == 1)
@@ -109,6 +112,7 @@ import Training
             #expect(await fixture.service.runNextRequest())
             let done = try await client.send(.get, "/v1/requests/\(id)", as: .requester).decode(RequestResource.self)
             #expect(done.state == .completed && done.method == "retrain" && done.attempts == 2 && done.resultVersion == 2)
+            #expect(done.outcome?.metrics[ErasureJob.retrainingSecondsMetric] == nil)    // it is the retraining
             #expect(try await fixture.service.database.ledgerEntries().count == 1)
         }
     }
