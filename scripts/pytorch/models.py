@@ -17,9 +17,10 @@ speed comparison use:
   eps 1e-6, pre-norm blocks, exact-erf GELU, final `norm`, no `fc_norm`, no dropout. `make_vit_tiny`
   passes these choices explicitly and asserts them, so a change of timm's defaults fails loudly.
 
-Needs torch, and for ViT-Tiny `pip install --no-deps timm==1.0.31`. timm imports torchvision when it
-loads, and PyPI's torchvision wheels need PyPI's CUDA torch; beside a CPU-only torch (or none), ViT-Tiny
-is built with `torchvision_standin/` in torchvision's place, whose names ViT-Tiny never calls.
+Needs torch, and for ViT-Tiny `pip install pillow && pip install --no-deps timm==1.0.31`. timm imports
+torchvision when it loads, and PyPI's torchvision wheels need PyPI's CUDA torch; beside a CPU-only torch
+(or none), ViT-Tiny is built with `torchvision_standin/` in torchvision's place, whose names ViT-Tiny
+never calls.
 
     python3 scripts/pytorch/models.py --counts         # trainable parameters for 10 classes
     python3 scripts/pytorch/models.py --names cnn      # state_dict names, shapes, dtypes (one a line)
