@@ -132,12 +132,12 @@ struct ErasureJob: Sendable {
         "sha256:" + sha256Hex(salt + subject)
     }
 
-    /// The before/after figures the ledger keeps, in percent, and the erasure's seconds.
     /// The metric that keeps the estimated time of retraining without the classes
     /// (``RetrainingCost/seconds``), the yardstick of an approximate erasure's own time; exact erasures,
     /// being the retraining, have none.
     static let retrainingSecondsMetric = "retraining seconds (estimated)"
 
+    /// The before/after figures the ledger keeps, in percent, and the erasure's seconds.
     static func metrics(_ outcome: ForgetOutcome) -> [String: Double] {
         var metrics: [String: Double] = ["erasure seconds": outcome.run.seconds]
         for (prefix, evaluation) in [("before", outcome.before), ("after", outcome.after)] {
