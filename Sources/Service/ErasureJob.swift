@@ -132,6 +132,9 @@ struct ErasureJob: Sendable {
         "sha256:" + sha256Hex(salt + subject)
     }
 
+    /// The metric that keeps the erasure's own wall time.
+    static let erasureSecondsMetric = "erasure seconds"
+
     /// The metric that keeps the estimated time of retraining without the classes
     /// (``RetrainingCost/seconds``), the yardstick of an approximate erasure's own time; exact erasures,
     /// being the retraining, have none.
@@ -139,7 +142,7 @@ struct ErasureJob: Sendable {
 
     /// The before/after figures the ledger keeps, in percent, and the erasure's seconds.
     static func metrics(_ outcome: ForgetOutcome) -> [String: Double] {
-        var metrics: [String: Double] = ["erasure seconds": outcome.run.seconds]
+        var metrics: [String: Double] = [erasureSecondsMetric: outcome.run.seconds]
         for (prefix, evaluation) in [("before", outcome.before), ("after", outcome.after)] {
             let forget = evaluation.forget
             let values: [String: Double?] = [

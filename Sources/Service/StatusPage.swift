@@ -118,15 +118,20 @@ struct StatusPage {
 
     static func metricRows(_ metrics: [String: Double]) -> [Metric] {
         func text(_ value: Double?) -> String { value.map { String(format: "%.1f", $0) } ?? "" }
-        return metricNames.compactMap { name in
+        var rows = metricNames.compactMap { name -> Metric? in
             let before = metrics["before.\(name)"], after = metrics["after.\(name)"]
             guard before != nil || after != nil else { return nil }
             return Metric(name: name, before: text(before), after: text(after))
-        } + (metrics["erasure seconds"].map { [Metric(name: "erasure time", before: "", after: ProgressReporter.formatDuration($0))] } ?? [])
-            + (metrics[ErasureJob.retrainingSecondsMetric].map { retraining in
-                let share = metrics["erasure seconds"].map { String(format: " (erasure: %.0f%%)", 100 * $0 / retraining) } ?? ""
-                return [Metric(name: "retraining (estimated)", before: "", after: ProgressReporter.formatDuration(retraining) + share)]
-            } ?? [])
+        }
+        let erasure = metrics[ErasureJob.erasureSecondsMetric]
+        if let erasure {
+            rows.append(Metric(name: "erasure time", before: "", after: ProgressReporter.formatDuration(erasure)))
+        }
+        if let retraining = metrics[ErasureJob.retrainingSecondsMetric] {
+            let share = erasure.map { String(format: " (erasure: %.0f%%)", 100 * $0 / retraining) } ?? ""
+            rows.append(Metric(name: "retraining (estimated)", before: "", after: ProgressReporter.formatDuration(retraining) + share))
+        }
+        return rows
     }
 
     static func beforeAfterChart(_ metrics: [String: Double]) -> String? {
