@@ -144,26 +144,61 @@ private func maxPoolPlane(_ g: WindowGeometry, input: UnsafePointer<Float>, outp
         }
         return
     }
-    for oy in 0..<g.outputHeight {
-        let top = oy &* g.strideY &- g.paddingY
-        let (y0, y1) = (Swift.max(top, 0), Swift.min(top &+ g.kernelHeight, g.height))
-        for ox in 0..<g.outputWidth {
-            let left = ox &* g.strideX &- g.paddingX
-            let (x0, x1) = (Swift.max(left, 0), Swift.min(left &+ g.kernelWidth, width))
-            var bestValue = -Float.infinity, bestIndex = -1
-            var y = y0
-            while y < y1 {
-                var x = x0
+    // Any other window, in two separable passes: each input row's maximum over every window's columns,
+    // then each window's maximum over its rows' results. A row keeps its first maximum (its last NaN) and
+    // the rows are taken top to bottom in the same way, which is the first maximum (the last NaN) of a
+    // row-major scan of the window. Both passes choose by bit masks, not branches: where the maximum lies
+    // is unpredictable, and LLVM turns `taken ? a : b` into a branch here (2.6× slower, measured).
+    let (outputWidth, rowResults) = (g.outputWidth, g.height &* g.outputWidth)
+    withUnsafeTemporaryAllocation(of: Float.self, capacity: rowResults) { rowBest in
+    withUnsafeTemporaryAllocation(of: Int32.self, capacity: rowResults &+ (winners == nil ? g.outputPlane : 0)) { scratch in
+        let (rowBest, rowColumn) = (rowBest.baseAddress!, scratch.baseAddress!)
+        let winners = winners ?? rowColumn + rowResults
+        for y in 0..<g.height {
+            let row = input + y &* width
+            for ox in 0..<outputWidth {
+                let left = ox &* g.strideX &- g.paddingX
+                let (x0, x1) = (Swift.max(left, 0), Swift.min(left &+ g.kernelWidth, width))
+                var (best, column) = (row[x0].bitPattern, UInt32(truncatingIfNeeded: x0))
+                var x = x0 &+ 1
                 while x < x1 {
-                    let value = input[y &* width &+ x]
-                    if value > bestValue || bestIndex < 0 || value.isNaN { (bestValue, bestIndex) = (value, y &* width &+ x) }
+                    let value = row[x], taken = takenMask(value, over: Float(bitPattern: best))
+                    best = value.bitPattern & taken | best & ~taken
+                    column = UInt32(truncatingIfNeeded: x) & taken | column & ~taken
                     x &+= 1
+                }
+                rowBest[y &* outputWidth &+ ox] = Float(bitPattern: best)
+                rowColumn[y &* outputWidth &+ ox] = Int32(bitPattern: column)
+            }
+        }
+        for oy in 0..<g.outputHeight {
+            let top = oy &* g.strideY &- g.paddingY
+            let (y0, y1) = (Swift.max(top, 0), Swift.min(top &+ g.kernelHeight, g.height))
+            let (best, winner) = (output + oy &* outputWidth, winners + oy &* outputWidth)
+            for ox in 0..<outputWidth {
+                best[ox] = rowBest[y0 &* outputWidth &+ ox]
+                winner[ox] = Int32(truncatingIfNeeded: y0 &* width) &+ rowColumn[y0 &* outputWidth &+ ox]
+            }
+            var y = y0 &+ 1
+            while y < y1 {
+                let (values, columns) = (rowBest + y &* outputWidth, rowColumn + y &* outputWidth)
+                let rowStart = Int32(truncatingIfNeeded: y &* width)
+                for ox in 0..<outputWidth {
+                    let value = values[ox], taken = takenMask(value, over: best[ox])
+                    best[ox] = Float(bitPattern: value.bitPattern & taken | best[ox].bitPattern & ~taken)
+                    winner[ox] = Int32(bitPattern: UInt32(bitPattern: rowStart &+ columns[ox]) & taken
+                                                   | UInt32(bitPattern: winner[ox]) & ~taken)
                 }
                 y &+= 1
             }
-            let position = oy &* g.outputWidth &+ ox
-            output[position] = bestValue
-            winners?[position] = Int32(truncatingIfNeeded: bestIndex)
         }
     }
+    }
+}
+
+/// All ones where a max-pooling scan takes `value` over the current `best` (greater, or NaN), else zero.
+@inline(__always)
+private func takenMask(_ value: Float, over best: Float) -> UInt32 {
+    let greater: UInt32 = value > best ? 1 : 0, notANumber: UInt32 = value.isNaN ? 1 : 0
+    return 0 &- (greater | notANumber)
 }

@@ -161,6 +161,36 @@ struct ConvolutionReferenceTests {
         #expect(backward.passed, "gradient: \(backward)")
     }
 
+    /// Ties and NaNs: the gradient goes to the first maximum of a row-major scan of the window, and a
+    /// window with NaNs returns NaN and sends its gradient to the last of them (PyTorch's rule, a scan
+    /// that takes a value when it is greater or NaN).
+    @Test(arguments: poolingCases)
+    func maxPoolingBreaksTiesAsARowMajorScan(_ c: PoolingCase) {
+        var generator = SplitMix64(seed: 8)
+        let values = (0..<(2 * 3 * 7 * 8)).map { _ -> Float in   // three levels, one value in 16 NaN
+            let draw = generator.next() % 48
+            return draw < 3 ? .nan : Float(draw % 3)
+        }
+        let x = Tensor(shape: [2, 3, 7, 8], scalars: values)
+        var expected: [Int: Float] = [:], expectedGradient = [Float](repeating: 0, count: x.count)
+        let upstream = Inputs.normal(windows(x.shape, c) { _, _, _ in }, seed: 9)
+        let outputShape = windows(x.shape, c) { output, members, _ in
+            var winner = members[0]
+            for member in members.dropFirst() where values[member] > values[winner] || values[member].isNaN { winner = member }
+            expected[output] = values[winner]
+            expectedGradient[winner] += upstream.scalars[output]
+        }
+        #expect(values.contains { $0.isNaN } && expected.values.contains { $0.isNaN } && expected.values.contains { !$0.isNaN })
+        let pool = { (x: Tensor) in x.maxPool2d(kernelSize: c.kernel, stride: c.stride, padding: c.padding) }
+        let output = pool(x).scalars
+        #expect(output.count == expected.count)
+        for (index, value) in output.enumerated() {
+            let reference = expected[index]!
+            #expect(value == reference || (value.isNaN && reference.isNaN), "output \(index): \(value), expected \(reference)")
+        }
+        #expect(pullback(at: x, cotangent: upstream, of: pool).scalars == expectedGradient)
+    }
+
     @Test(arguments: poolingCases, [true, false])
     func averagePoolingMatchesDirectLoops(_ c: PoolingCase, includingPadding: Bool) {
         let x = Inputs.normal([2, 2, 7, 8], seed: 6)
