@@ -39,19 +39,28 @@ struct Machine {
         return (0x10...0x1F).contains(model) || (0x60...0x7F).contains(model) || (0xA0...0xAF).contains(model)
     }
 
+    /// Whether family and model name Zen 5 with 512-bit vector units: family 0x1A, models 0x00–0x1F
+    /// (Turin and Turin dense EPYCs) and 0x40–0x4F (Granite Ridge desktops); the mobile parts run AVX-512
+    /// on 256-bit units as Zen 4 does.
+    var isFullWidthZen5: Bool {
+        guard family == 26, let model else { return false }
+        return (0x00...0x1F).contains(model) || (0x40...0x4F).contains(model)
+    }
+
     /// FP32 flops one core can issue per cycle, from its vector units: 2 FMA pipes × the floats of one
-    /// FMA × 2 flops per fused multiply-add. 16 floats on Intel cores with AVX-512 (Xeons of the Skylake-SP
-    /// generation on; a few low-end parts have one 512-bit pipe and reach half); 8 with AVX2/FMA, AMD's
-    /// AVX-512 (Zen 4 splits each 512-bit instruction into two 256-bit halves) included; 4 with SSE only.
+    /// FMA × 2 flops per fused multiply-add. 16 floats with AVX-512 on Intel cores (Xeons of the
+    /// Skylake-SP generation on; a few low-end parts have one 512-bit pipe and reach half) and on Zen 5
+    /// EPYCs and desktops; 8 with AVX2/FMA, and with AMD's other AVX-512 (Zen 4 splits each 512-bit
+    /// instruction into two 256-bit halves); 4 with SSE only.
     var flopsPerCycle: (flops: Double, pipes: String) {
-        if flags.contains("avx512f") && !isAMD { return (64, "2 FMA pipes × 16 floats × 2") }
+        if flags.contains("avx512f") && (!isAMD || isFullWidthZen5) { return (64, "2 FMA pipes × 16 floats × 2") }
         if flags.contains("avx2") && flags.contains("fma") {
             return (32, "2 FMA pipes × 8 floats × 2" + (flags.contains("avx512f") ? ", AVX-512 split in 256-bit halves" : ""))
         }
         return (16, "2 pipes × 4 floats × 2, SSE")
     }
 
-    /// Whether the vendor is AMD, whose AVX-512 (Zen 4) runs on 256-bit units.
+    /// Whether the vendor is AMD, whose AVX-512 runs on 256-bit units on Zen 4 and on Zen 5's mobile parts.
     var isAMD: Bool { vendor == "AuthenticAMD" }
 
     /// FP32 peak of one core at the reported clock, GFLOP/s: `MHz × flopsPerCycle`.
@@ -63,7 +72,7 @@ struct Machine {
     func headerLines(threads: Int) -> [String] {
         let identity = [family.map { "family \($0)" }, model.map { "model \($0)" }].compactMap { $0 }
         var lines = [
-            "CPU:      \(modelName) (\(identity.joined(separator: ", "))\(isZen4 ? ": Zen 4" : ""))"
+            "CPU:      \(modelName) (\(identity.joined(separator: ", "))\(isZen4 ? ": Zen 4" : isFullWidthZen5 ? ": Zen 5" : ""))"
                 + ", \(processorCount) logical cores online",
             "ISA:      \(MatrixKernels.instructionSet) (oneDNN's dispatch)",
             "Products: \(MatrixKernels.summary)",
