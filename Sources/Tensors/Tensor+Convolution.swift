@@ -63,21 +63,32 @@ extension Tensor {
             outputChannels: outputChannels, kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
             stride: [stride.0, stride.1], padding: [padding.0, padding.1], dilation: [dilation.0, dilation.1],
             groups: groups, precision: Precision.current)) : nil
+        // The input as oneDNN's kernels read it (bf16, blocked) is kept for the weight gradient when one
+        // will be needed, and the output gradient as converted for the input gradient is read again by
+        // the weight gradient: two of the four conversions of activations a training step made per layer.
+        var convertedInput: ConvertedOperand?
         let value = primitives.map { dnnl in
-            Tensor(shape: outputShape) { dnnl.forward(input: x.storage.pointer, weight: w.storage.pointer, output: $0.baseAddress!) }
+            Tensor(shape: outputShape) {
+                convertedInput = dnnl.forward(input: x.storage.pointer, weight: w.storage.pointer, output: $0.baseAddress!,
+                                              keepingInput: needWeight)
+            }
         } ?? plan.forward(input: x, weight: w)
-        let output = record(value, inputs: [input, weight]) { g in
+        let output = record(value, inputs: [input, weight]) { [convertedInput] g in
             guard let dnnl = primitives else {
                 let gradients = plan.backward(outputGradient: g, input: x, weight: w,
                                               needInput: needInput, needWeight: needWeight)
                 return [gradients.input, gradients.weight]
             }
-            return [needInput ? Tensor(shape: x.shape) {
-                        dnnl.backwardData(outputGradient: g.storage.pointer, weight: w.storage.pointer, inputGradient: $0.baseAddress!)
-                    } : nil,
-                    needWeight ? Tensor(shape: w.shape) {
-                        dnnl.backwardWeights(input: x.storage.pointer, outputGradient: g.storage.pointer, weightGradient: $0.baseAddress!)
-                    } : nil]
+            var convertedOutputGradient: ConvertedOperand?
+            let inputGradient = needInput ? Tensor(shape: x.shape) {
+                convertedOutputGradient = dnnl.backwardData(outputGradient: g.storage.pointer, weight: w.storage.pointer,
+                                                            inputGradient: $0.baseAddress!, keepingOutputGradient: needWeight)
+            } : nil
+            let weightGradient = needWeight ? Tensor(shape: w.shape) {
+                dnnl.backwardWeights(input: x.storage.pointer, outputGradient: g.storage.pointer, weightGradient: $0.baseAddress!,
+                                     convertedInput: convertedInput, convertedOutputGradient: convertedOutputGradient)
+            } : nil
+            return [inputGradient, weightGradient]
         }
         // The bias gradient (Σ over N, OH, OW) comes from the broadcast addition's pullback.
         return bias.map { output + $0.reshaped(to: [1, outputChannels, 1, 1]) } ?? output

@@ -39,6 +39,27 @@ struct MemoryDescriptor {
     }
 }
 
+/// An input operand converted to a primitive's layout and type (a reorder's result), kept so that a
+/// later primitive reading the same data in the same layout skips the conversion: a convolution's input
+/// from its forward pass to its backward-weights pass, its output gradient from backward-data to
+/// backward-weights. The buffer returns to the pool when the last reference goes.
+final class ConvertedOperand: @unchecked Sendable {   // immutable; the buffer is only read after init
+    fileprivate let buffer: UnsafeMutableRawPointer
+    fileprivate let byteCount: Int
+    fileprivate let descriptor: dnnl_memory_desc_t
+
+    fileprivate init(buffer: UnsafeMutableRawPointer, byteCount: Int, descriptor: dnnl_memory_desc_t) {
+        (self.buffer, self.byteCount, self.descriptor) = (buffer, byteCount, descriptor)
+    }
+
+    deinit { BufferPool.release(buffer, byteCount: byteCount) }
+
+    fileprivate func holds(_ wanted: dnnl_memory_desc_t) -> Bool {
+        var (held, wanted) = (descriptor, wanted)
+        return dnnl_memory_desc_equal(&held, &wanted) != 0
+    }
+}
+
 /// One oneDNN primitive with its arguments. Each argument comes in our layout and type (`user`); where
 /// the primitive chose another (a blocked layout, bf16), a reorder converts inputs before and outputs after.
 final class OneDNNStep {
@@ -101,8 +122,15 @@ final class OneDNNStep {
     }
 
     /// Executes the primitive on `pointers` (one per argument, in our layout), reordering as needed.
-    func run(_ pointers: [UnsafeMutableRawPointer]) {
-        guard let engine = OneDNN.engine else { return }
+    ///
+    /// An input argument found in `reused` (by its `DNNL_ARG_*` index) in the layout this primitive wants
+    /// is read from there instead of being converted again; the caller guarantees it holds the same data.
+    /// The converted inputs whose indices are in `kept` are returned, for a later primitive to reuse.
+    @discardableResult
+    func run(_ pointers: [UnsafeMutableRawPointer], reusing reused: [Int32: ConvertedOperand] = [:],
+             keeping kept: Set<Int32> = []) -> [Int32: ConvertedOperand] {
+        guard let engine = OneDNN.engine else { return [:] }
+        var keptOperands: [Int32: ConvertedOperand] = [:]
         OneDNN.executing { stream in
             var memories: [dnnl_memory_t?] = []
             var scratch: [(UnsafeMutableRawPointer, Int)] = []
@@ -117,15 +145,25 @@ final class OneDNNStep {
                     executionArguments.append(dnnl_exec_arg_t(arg: argument.index, memory: user))
                     continue
                 }
-                let buffer = BufferPool.allocate(byteCount: argument.chosenByteCount)
-                scratch.append((buffer, argument.chosenByteCount))
+                let converted = argument.direction == .input ? reused[argument.index].flatMap { $0.holds(argument.chosen) ? $0 : nil } : nil
+                let buffer = converted?.buffer ?? BufferPool.allocate(byteCount: argument.chosenByteCount)
+                if converted == nil {
+                    if argument.direction == .input && kept.contains(argument.index) {
+                        keptOperands[argument.index] = ConvertedOperand(buffer: buffer, byteCount: argument.chosenByteCount,
+                                                                        descriptor: argument.chosen)
+                    } else {
+                        scratch.append((buffer, argument.chosenByteCount))
+                    }
+                }
                 var chosen: dnnl_memory_t?
                 var chosenDescriptor = argument.chosen
                 dnnl_memory_create(&chosen, &chosenDescriptor, engine, buffer)
                 memories.append(chosen)
                 if argument.direction == .input {
-                    execute(reorder, stream, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: user),
-                                              dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: chosen)])
+                    if converted == nil {
+                        execute(reorder, stream, [dnnl_exec_arg_t(arg: DNNL_ARG_FROM, memory: user),
+                                                  dnnl_exec_arg_t(arg: DNNL_ARG_TO, memory: chosen)])
+                    }
                 } else {
                     pendingOutputs.append((reorder, chosen, user))
                 }
@@ -148,6 +186,7 @@ final class OneDNNStep {
             for memory in memories { dnnl_memory_destroy(memory) }
             for (buffer, byteCount) in scratch { BufferPool.release(buffer, byteCount: byteCount) }
         }
+        return keptOperands
     }
 
     private func execute(_ primitive: dnnl_primitive_t, _ stream: dnnl_stream_t, _ arguments: [dnnl_exec_arg_t]) {

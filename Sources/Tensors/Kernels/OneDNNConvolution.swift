@@ -95,23 +95,31 @@ final class OneDNNConvolution: @unchecked Sendable {   // immutable after init; 
         (self.forward, self.backwardData, self.backwardWeights) = (forward, backwardData, backwardWeights)
     }
 
-    /// `output ← conv(input, weight)`, all in NCHW / OIHW.
-    func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>) {
-        forward.run([UnsafeMutableRawPointer(mutating: input), UnsafeMutableRawPointer(mutating: weight), UnsafeMutableRawPointer(output)])
+    /// `output ← conv(input, weight)`, all in NCHW / OIHW. With `keepingInput`, the input as converted
+    /// for the kernel is returned (`nil` where it needed no conversion), for ``backwardWeights``.
+    func forward(input: UnsafePointer<Float>, weight: UnsafePointer<Float>, output: UnsafeMutablePointer<Float>,
+                 keepingInput: Bool = false) -> ConvertedOperand? {
+        forward.run([UnsafeMutableRawPointer(mutating: input), UnsafeMutableRawPointer(mutating: weight), UnsafeMutableRawPointer(output)],
+                    keeping: keepingInput ? [DNNL_ARG_SRC] : [])[DNNL_ARG_SRC]
     }
 
-    /// `inputGradient ← convᵀ(outputGradient, weight)`.
+    /// `inputGradient ← convᵀ(outputGradient, weight)`. With `keepingOutputGradient`, the output gradient
+    /// as converted for the kernel is returned, for ``backwardWeights``.
     func backwardData(outputGradient: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                      inputGradient: UnsafeMutablePointer<Float>) {
+                      inputGradient: UnsafeMutablePointer<Float>, keepingOutputGradient: Bool = false) -> ConvertedOperand? {
         backwardData.run([UnsafeMutableRawPointer(mutating: outputGradient), UnsafeMutableRawPointer(mutating: weight),
-                          UnsafeMutableRawPointer(inputGradient)])
+                          UnsafeMutableRawPointer(inputGradient)],
+                         keeping: keepingOutputGradient ? [DNNL_ARG_DIFF_DST] : [])[DNNL_ARG_DIFF_DST]
     }
 
-    /// `weightGradient ← Σ input ⋆ outputGradient`.
+    /// `weightGradient ← Σ input ⋆ outputGradient`, reading `convertedInput` and `convertedOutputGradient`
+    /// (kept by ``forward`` and ``backwardData`` from the same data) where they are in this kernel's layout.
     func backwardWeights(input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>,
-                         weightGradient: UnsafeMutablePointer<Float>) {
+                         weightGradient: UnsafeMutablePointer<Float>,
+                         convertedInput: ConvertedOperand? = nil, convertedOutputGradient: ConvertedOperand? = nil) {
         backwardWeights.run([UnsafeMutableRawPointer(mutating: input), UnsafeMutableRawPointer(mutating: outputGradient),
-                             UnsafeMutableRawPointer(weightGradient)])
+                             UnsafeMutableRawPointer(weightGradient)],
+                            reusing: [DNNL_ARG_SRC: convertedInput, DNNL_ARG_DIFF_DST: convertedOutputGradient].compactMapValues { $0 })
     }
 }
 
