@@ -43,7 +43,7 @@ extension Tensor {
 
 /// `op(A)·op(B)` for every pair of broadcast batch entries: one product per batch entry in Float32; in
 /// bf16 one oneDNN primitive for a whole batch whose operands have the same batch shape, else one per entry.
-private func gemm(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool, precision: Precision) -> Tensor {
+func gemm(_ a: Tensor, _ b: Tensor, transposeA: Bool, transposeB: Bool, precision: Precision) -> Tensor {
     let (rowsA, columnsA) = (a.shape[a.rank - 2], a.shape[a.rank - 1])
     let (rowsB, columnsB) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
     let (m, k) = transposeA ? (columnsA, rowsA) : (rowsA, columnsA)
