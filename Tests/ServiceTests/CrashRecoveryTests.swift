@@ -19,14 +19,16 @@ import TestSupport
                          "--audit-setting", "relearnShots=[2]", "--audit-setting", "relearnCheckpoints=[3]",
                          "--audit-setting", "relearnDraws=1"]
         let first = try ServerProcess(folder: folder, name: "serve-1", arguments: arguments)
+        // Kill it while the job runs: the worker logs its claim (`<instance>/<worker> forgets …`) once the
+        // request is running under its lease. The watch starts before the request is sent.
+        let killing = first.killWhenLogContains("\(first.instanceName)/", within: 120)
         let submission = #"{"model": "tiny", "subjects": ["\#(ServiceFixture.classes[0])"], "reference": "kill-9", "seed": 3}"#
         let submitted = try await first.send("POST", "/v1/requests", token: token, json: submission)
         #expect(submitted.status == 202)
         let id = try JSONDecoder().decode(ServerProcess.IdOnly.self, from: submitted.body).id
 
-        // Kill it while the job runs: the worker logs its claim once the request is running under its lease.
         let deadline = Date().addingTimeInterval(120)
-        let killed = await first.kill(whenLogContains: "request \(id): \(first.instanceName)/", within: 120)
+        let killed = await killing.value
         #expect(killed, "the job was never claimed: \((try? String(contentsOf: first.log, encoding: .utf8)) ?? "")")
         let log = try String(contentsOf: first.log, encoding: .utf8)
         #expect(!log.contains("request \(id): completed"), "the job finished before it could be killed: \(log)")

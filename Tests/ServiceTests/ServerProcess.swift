@@ -51,23 +51,30 @@ final class ServerProcess: @unchecked Sendable {          // `Process` is used f
         process.waitUntilExit()
     }
 
-    /// Kills the process with SIGKILL as soon as its log contains `text`, watching from a thread of its own:
-    /// a test's tasks share a cooperative pool as wide as the machine, which other tests' training can hold
-    /// for longer than a whole small job, so polling from a task may only see the job after it finished.
-    /// Answers whether the text appeared (and the process was killed) within `seconds`.
-    func kill(whenLogContains text: String, within seconds: TimeInterval) async -> Bool {
-        await withCheckedContinuation { continuation in
-            Thread.detachNewThread {
-                let deadline = Date().addingTimeInterval(seconds)
-                while Date() < deadline {
-                    if let written = try? String(contentsOf: self.log, encoding: .utf8), written.contains(text) {
-                        self.kill()
-                        return continuation.resume(returning: true)
-                    }
+    /// Kills the process with SIGKILL as soon as its log contains `text`, watching from a thread started
+    /// before this returns: a test's tasks share a cooperative pool as wide as the machine, which other
+    /// tests' training can hold for longer than a whole small job, so a watch started (or polled) from a
+    /// task may only begin after the job finished. Start it before the job is submitted; the task answers
+    /// whether the text appeared (and the process was killed) within `seconds`.
+    func killWhenLogContains(_ text: String, within seconds: TimeInterval) -> Task<Bool, Never> {
+        let (outcome, report) = AsyncStream.makeStream(of: Bool.self, bufferingPolicy: .bufferingNewest(1))
+        Thread.detachNewThread {
+            let deadline = Date().addingTimeInterval(seconds)
+            var killed = false
+            while !killed && Date() < deadline {
+                if let written = try? String(contentsOf: self.log, encoding: .utf8), written.contains(text) {
+                    self.kill()
+                    killed = true
+                } else {
                     Thread.sleep(forTimeInterval: 0.005)
                 }
-                continuation.resume(returning: false)
             }
+            report.yield(killed)
+            report.finish()
+        }
+        return Task {
+            for await killed in outcome { return killed }
+            return false
         }
     }
 
