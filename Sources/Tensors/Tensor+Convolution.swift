@@ -66,17 +66,18 @@ extension Tensor {
         let plan = ConvolutionPlan(geometry: geometry, batch: batch, groups: groups, outputChannels: outputChannels)
         let (x, w, needInput, needWeight) = (input.detached, weight.detached, input.isRecorded, weight.isRecorded)
         let outputShape = [batch, outputChannels, geometry.outputHeight, geometry.outputWidth]
-        let primitives = backend == .oneDNN ? OneDNNConvolution.primitives(for: OneDNNConvolution.Geometry(
+        let oneDNNGeometry = OneDNNConvolution.Geometry(
             batch: batch, channels: channels, height: input.shape[2], width: input.shape[3],
             outputChannels: outputChannels, kernelHeight: weight.shape[2], kernelWidth: weight.shape[3],
             stride: [stride.0, stride.1], padding: [padding.0, padding.1], dilation: [dilation.0, dilation.1],
-            groups: groups, precision: Precision.current)) : nil
+            groups: groups, precision: Precision.current)
+        let primitives = backend == .oneDNN ? OneDNNConvolution.primitives(for: oneDNNGeometry) : nil
         // When oneDNN's kernel computes the weight gradient, it reads the input as the forward pass
         // converted it (bf16, blocked) and the output gradient as the input gradient's pass converted it:
         // two of the four conversions of activations a training step made per layer. Tiny maps take the
         // weight gradient as a product instead (`largestPlaneForWeightGradientProduct`).
-        let weightGradientByProduct = groups == 1 && geometry.outputPlane <= largestPlaneForWeightGradientProduct
-        let keepsConversions = needWeight && !weightGradientByProduct
+        let weightGradientIsProduct = groups == 1 && geometry.outputPlane <= largestPlaneForWeightGradientProduct
+        let keepsConversions = needWeight && !weightGradientIsProduct
         var convertedInput: ConvertedOperand?
         let value = primitives.map { dnnl in
             Tensor(shape: outputShape) {
@@ -96,8 +97,8 @@ extension Tensor {
                                                             inputGradient: $0.baseAddress!, keepingOutputGradient: keepsConversions)
             } : nil
             let weightGradient: Tensor? = !needWeight ? nil
-                : weightGradientByProduct
-                ? plan.weightGradientByProduct(outputGradient: g, input: x, precision: dnnl.readsBFloat16 ? .bf16 : .fp32)
+                : weightGradientIsProduct
+                ? plan.weightGradientByProduct(outputGradient: g, input: x, precision: oneDNNGeometry.readsBFloat16 ? .bf16 : .fp32)
                 : Tensor(shape: w.shape) {
                     dnnl.backwardWeights(input: x.storage.pointer, outputGradient: g.storage.pointer, weightGradient: $0.baseAddress!,
                                          convertedInput: convertedInput, convertedOutputGradient: convertedOutputGradient)

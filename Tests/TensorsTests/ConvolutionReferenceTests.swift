@@ -174,7 +174,7 @@ struct ConvolutionReferenceTests {
         let x = Tensor(shape: [2, 3, 7, 8], scalars: values)
         var expected: [Int: Float] = [:], expectedGradient = [Float](repeating: 0, count: x.count)
         let upstream = Inputs.normal(windows(x.shape, c) { _, _, _ in }, seed: 9)
-        let outputShape = windows(x.shape, c) { output, members, _ in
+        _ = windows(x.shape, c) { output, members, _ in
             var winner = members[0]
             for member in members.dropFirst() where values[member] > values[winner] || values[member].isNaN { winner = member }
             expected[output] = values[winner]

@@ -45,8 +45,6 @@ final class OneDNNConvolution: @unchecked Sendable {   // immutable after init; 
     }
 
     private let forward: OneDNNStep, backwardData: OneDNNStep, backwardWeights: OneDNNStep
-    /// Whether the operands are read as bfloat16 (``Geometry/readsBFloat16``).
-    let readsBFloat16: Bool
 
     private init?(_ g: Geometry) {
         guard let engine = OneDNN.engine else { return nil }
@@ -95,7 +93,6 @@ final class OneDNNConvolution: @unchecked Sendable {   // immutable after init; 
                                                      (DNNL_ARG_DIFF_WEIGHTS, weights, dnnl_query_diff_weights_md, .output)])
         else { return nil }
         (self.forward, self.backwardData, self.backwardWeights) = (forward, backwardData, backwardWeights)
-        readsBFloat16 = g.readsBFloat16
     }
 
     /// `output ← conv(input, weight)`, all in NCHW / OIHW. With `keepingInput`, the input as converted
