@@ -42,6 +42,8 @@ public final class ResNet18: Module, Classifier {
     public let layer1: Sequential, layer2: Sequential, layer3: Sequential, layer4: Sequential
     public let avgpool = GlobalAveragePool2d()
     public let fc: Linear
+    /// The stem (`conv1`, `bn1`, ReLU, `maxpool`), `layer1`, `layer2`, `layer3`, and `layer4` with the pooling.
+    public let stages: [any Layer]
 
     public init(classCount: Int, inputChannels: Int = 1, using generator: inout some RandomNumberGenerator) {
         conv1 = Conv2d(inputChannels: inputChannels, outputChannels: 64, kernelSize: 7, stride: 2, padding: 3,
@@ -56,6 +58,7 @@ public final class ResNet18: Module, Classifier {
         layer3 = stage(128, 256, stride: 2)
         layer4 = stage(256, 512, stride: 2)
         fc = Linear(inputCount: 512, outputCount: classCount, using: &generator)
+        stages = [Sequential([conv1, bn1, ReLU(), maxpool]), layer1, layer2, layer3, Sequential([layer4, avgpool])]
         super.init()
         for (name, parameter) in namedParameters() where name.hasSuffix("weight") && parameter.shape.count == 4 {
             parameter.value = Initialization.kaimingNormalFanOut(parameter.shape, using: &generator)
@@ -72,8 +75,7 @@ public final class ResNet18: Module, Classifier {
     /// The globally pooled output of `layer4`, `[N, 512]`.
     public func embedding(_ input: Tensor) -> Tensor {
         checkPrecondition(input.rank == 4, "ResNet18 needs [N, C, H, W], got \(input.shape)")
-        let stem = maxpool(bn1(conv1(input)).relu())
-        return avgpool(layer4(layer3(layer2(layer1(stem)))))
+        return runStages(stages.indices, on: input)
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor { fc(embedding(input)) }

@@ -12,6 +12,8 @@ public final class SmallCNN: Module, Classifier {
     public let features: Sequential
     public let pool = GlobalAveragePool2d()
     public let fc: Linear
+    /// The four blocks (each a view of four layers of ``features``), the global pooling in the last.
+    public let stages: [any Layer]
 
     public static let blockChannels = [32, 64, 128, 128]
 
@@ -25,6 +27,11 @@ public final class SmallCNN: Module, Classifier {
         }
         features = Sequential(layers)
         fc = Linear(inputCount: channels, outputCount: classCount, using: &generator)
+        let perBlock = layers.count / Self.blockChannels.count, pool = pool
+        stages = Self.blockChannels.indices.map { block in
+            let start = block * perBlock
+            return Sequential(Array(layers[start ..< start + perBlock]) + (block == Self.blockChannels.count - 1 ? [pool] : []))
+        }
     }
 
     public var head: Linear { fc }
@@ -35,7 +42,7 @@ public final class SmallCNN: Module, Classifier {
     public func embedding(_ input: Tensor) -> Tensor {
         checkPrecondition(input.rank == 4 && input.shape[2] >= 16 && input.shape[3] >= 16,
                           "SmallCNN needs [N, C, H, W] with H, W ≥ 16, got \(input.shape)")
-        return pool(features(input))
+        return runStages(stages.indices, on: input)
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor { fc(embedding(input)) }

@@ -16,6 +16,9 @@ public final class ViTTiny: Module, Classifier {
     public let norm: LayerNorm
     public let fc: Linear
     public let inputSize: (height: Int, width: Int)
+    /// The token embedding (patches, class token, position embedding), each of the blocks, and the final
+    /// norm with the class token read out.
+    public let stages: [any Layer]
 
     public init(classCount: Int, inputChannels: Int = 1, inputSize: (height: Int, width: Int) = (64, 96),
                 patchSize: Int = 8, dimension: Int = 192, depth: Int = 12, headCount: Int = 3, mlpDimension: Int = 768,
@@ -33,6 +36,8 @@ public final class ViTTiny: Module, Classifier {
         })
         norm = LayerNorm(featureCount: dimension, epsilon: 1e-6)
         fc = Linear(inputCount: dimension, outputCount: classCount, using: &generator)
+        stages = [TokenEmbedding(patches: patchEmbed, classToken: classToken, positionEmbedding: positionEmbedding)]
+            + blocks.layers + [Sequential([norm, ClassTokenReadout()])]
         super.init()
         for (name, parameter) in namedParameters() where !name.hasPrefix("patch_embed") && parameter.shape.count == 2 {
             parameter.value = Initialization.truncatedNormal(parameter.shape, standardDeviation: 0.02, using: &generator)
@@ -56,13 +61,39 @@ public final class ViTTiny: Module, Classifier {
     public func embedding(_ input: Tensor) -> Tensor {
         checkPrecondition(input.rank == 4 && input.shape[2] == inputSize.height && input.shape[3] == inputSize.width,
                           "ViTTiny built for \(inputSize.height)×\(inputSize.width) inputs got \(input.shape)")
-        let patches = patchEmbed(input)                                           // [B, N, D]
-        let batch = patches.shape[0]
-        let classTokens = classToken.value.broadcast(to: [batch, 1, patches.shape[2]])
-        let tokens = Tensor.concatenate([classTokens, patches], alongAxis: 1) + positionEmbedding.value
-        let encoded = norm(blocks(tokens))
-        return encoded.slice(alongAxis: 1, 0..<1).squeezingShape(at: [1])
+        return runStages(stages.indices, on: input)
     }
 
     public func callAsFunction(_ input: Tensor) -> Tensor { fc(embedding(input)) }
+}
+
+/// ViT-Tiny's first stage: the patches embedded, the class token put before them and the position
+/// embedding added, `[B, 1 + N, D]`. It holds the model's own parameters (`cls_token`, `pos_embed`,
+/// `patch_embed`), so that the stage owns them.
+final class TokenEmbedding: Module, Layer {
+    let patches: PatchEmbedding
+    let classToken: Parameter, positionEmbedding: Parameter
+
+    init(patches: PatchEmbedding, classToken: Parameter, positionEmbedding: Parameter) {
+        (self.patches, self.classToken, self.positionEmbedding) = (patches, classToken, positionEmbedding)
+    }
+
+    override var localParameters: [(name: String, parameter: Parameter)] {
+        [("cls_token", classToken), ("pos_embed", positionEmbedding)]
+    }
+
+    override var children: [(name: String, module: Module)] { [("patch_embed", patches)] }
+
+    func callAsFunction(_ input: Tensor) -> Tensor {
+        let patches = patches(input)                                              // [B, N, D]
+        let classTokens = classToken.value.broadcast(to: [patches.shape[0], 1, patches.shape[2]])
+        return Tensor.concatenate([classTokens, patches], alongAxis: 1) + positionEmbedding.value
+    }
+}
+
+/// The class token of a `[B, 1 + N, D]` sequence, `[B, D]`.
+final class ClassTokenReadout: Module, Layer {
+    func callAsFunction(_ input: Tensor) -> Tensor {
+        input.slice(alongAxis: 1, 0..<1).squeezingShape(at: [1])
+    }
 }

@@ -80,8 +80,20 @@ public protocol Classifier: Layer {
     /// The penultimate features the head reads, `[N, features]`: the model's embedding of its input
     /// (the erasure audit probes it). `model(x) == head(embedding(x))`.
     func embedding(_ input: Tensor) -> Tensor
+    /// The embedding's stages from the input on (the CNN's blocks; ResNet18's stem and its four layers; a
+    /// ViT's token embedding, its blocks and the final norm): `embedding(x)` applies each in turn to the
+    /// last one's output. Every trainable parameter below the head belongs to exactly one stage, so an
+    /// erasure can keep the first stages as trained and run them once
+    /// (``runStages(_:on:)``; `QPAudioEraser.Configuration.keptStages`).
+    var stages: [any Layer] { get }
 }
 
 extension Classifier {
     public var classCount: Int { head.weight.shape[0] }
+
+    /// Stages `range` of ``stages`` applied in turn to `input`: `runStages(0 ..< stages.count, on: x)` is
+    /// `embedding(x)`, and `runStages(k ..< n, on: runStages(0 ..< k, on: x))` is too.
+    public func runStages(_ range: Range<Int>, on input: Tensor) -> Tensor {
+        stages[range].reduce(input) { $1($0) }
+    }
 }

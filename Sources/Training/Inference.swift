@@ -43,6 +43,15 @@ public func predictEmbeddings(of model: any Classifier, on features: FeatureSet,
 /// statistics the weights produce now. The model's training flag is restored afterwards.
 public func recalibrateBatchNormalization(of model: any Classifier, on features: FeatureSet, indices: [Int],
                                           normalizedWith statistics: NormalizationStatistics, batchSize: Int = 128) {
+    recalibrateBatchNormalization(of: model, indices: indices, batchSize: batchSize) {
+        features.batch($0, normalizedWith: statistics)
+    }
+}
+
+/// The same with each batch's inputs from `inputs(batchIndices)`: a model that starts part-way through a
+/// network reads what the earlier part put out (kept stages' outputs).
+public func recalibrateBatchNormalization(of model: any Classifier, indices: [Int], batchSize: Int = 128,
+                                          inputs: (_ batch: [Int]) -> Tensor) {
     let layers = model.modules().compactMap { $0 as? BatchNorm2d }
     guard !layers.isEmpty, !indices.isEmpty else { return }
     let momenta = layers.map(\.momentum)
@@ -50,8 +59,8 @@ public func recalibrateBatchNormalization(of model: any Classifier, on features:
         layer.resetRunningStatistics()
         layer.momentum = nil
     }
-    forEachBatch(of: model, training: true, on: features, indices: indices, normalizedWith: statistics,
-                 batchSize: batchSize, purpose: "batch-norm recalibration") { _ = model($0) }
+    forEachBatch(of: model, training: true, indices: indices, batchSize: batchSize, purpose: "batch-norm recalibration",
+                 inputs: inputs) { _ = model($0) }
     for (layer, momentum) in zip(layers, momenta) { layer.momentum = momentum }
 }
 
@@ -61,8 +70,8 @@ private func inferBatches(of model: any Classifier, on features: FeatureSet, ind
                           normalizedWith statistics: NormalizationStatistics, batchSize: Int,
                           _ body: (Tensor) -> [Tensor]) -> [[Float]] {
     var outputs: [[Float]] = []
-    forEachBatch(of: model, training: false, on: features, indices: indices ?? Array(0..<features.count),
-                 normalizedWith: statistics, batchSize: batchSize, purpose: "inference") { batch in
+    forEachBatch(of: model, training: false, indices: indices ?? Array(0..<features.count), batchSize: batchSize,
+                 purpose: "inference", inputs: { features.batch($0, normalizedWith: statistics) }) { batch in
         let results = body(batch)
         if outputs.isEmpty { outputs = Array(repeating: [], count: results.count) }
         for (k, result) in results.enumerated() { outputs[k] += result.scalars }
@@ -70,19 +79,18 @@ private func inferBatches(of model: any Classifier, on features: FeatureSet, ind
     return outputs.isEmpty ? [[], []] : outputs
 }
 
-/// `body` over the normalised batches of `indices` (`batchSize` examples each, the last one shorter),
+/// `body` over the inputs of the batches of `indices` (`batchSize` examples each, the last one shorter),
 /// `model` in training or inference mode and nothing recorded; the model's training flag is restored
 /// afterwards.
-private func forEachBatch(of model: any Classifier, training: Bool, on features: FeatureSet, indices: [Int],
-                          normalizedWith statistics: NormalizationStatistics, batchSize: Int, purpose: String,
-                          _ body: (Tensor) -> Void) {
+private func forEachBatch(of model: any Classifier, training: Bool, indices: [Int], batchSize: Int, purpose: String,
+                          inputs: (_ batch: [Int]) -> Tensor, _ body: (Tensor) -> Void) {
     checkPrecondition(batchSize > 0, "\(purpose): batchSize \(batchSize) must be positive")
     let wasTraining = model.isTraining
     model.setTraining(training)
     defer { model.setTraining(wasTraining) }
     withoutGradients {
         for start in stride(from: 0, to: indices.count, by: batchSize) {
-            body(features.batch(Array(indices[start..<min(start + batchSize, indices.count)]), normalizedWith: statistics))
+            body(inputs(Array(indices[start..<min(start + batchSize, indices.count)])))
         }
     }
 }

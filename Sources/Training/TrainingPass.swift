@@ -39,12 +39,25 @@ public func trainingPass(of model: any Classifier, on features: FeatureSet, labe
                          prepare: ((_ step: Int, _ input: inout Tensor) -> Void)? = nil,
                          embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
                          loss: (_ logits: Tensor, _ input: Tensor, _ batch: [Int]) -> Tensor) throws -> EpochSummary {
+    try trainingPass(of: model, inputs: { features.batch($0, normalizedWith: statistics) }, labels: labels,
+                     batches: batches, optimizer: optimizer, epoch: epoch, epochs: epochs, phase: phase, clock: &clock,
+                     observer: observer, prepare: prepare, embeddingLoss: embeddingLoss, loss: loss)
+}
+
+/// The same pass with each batch's inputs from `inputs(batchIndices)` instead of a feature set: a model
+/// that starts part-way through a network reads what the earlier part put out (kept stages' outputs).
+public func trainingPass(of model: any Classifier, inputs: (_ batch: [Int]) -> Tensor, labels: [Int], batches: [[Int]],
+                         optimizer: any Optimizer, epoch: Int, epochs: Int, phase: String? = nil,
+                         clock: inout ProgressClock, observer: TrainingObserver,
+                         prepare: ((_ step: Int, _ input: inout Tensor) -> Void)? = nil,
+                         embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
+                         loss: (_ logits: Tensor, _ input: Tensor, _ batch: [Int]) -> Tensor) throws -> EpochSummary {
     let wasTraining = model.isTraining
     model.setTraining(true)
     defer { model.setTraining(wasTraining) }
     var meter = PassMeter(phase: phase, epoch: epoch, epochs: epochs, steps: batches.count)
     for (index, batch) in batches.enumerated() {
-        var x = features.batch(batch, normalizedWith: statistics)
+        var x = inputs(batch)
         prepare?(index, &x)
         var predictions: [Int] = []
         let (value, gradients) = valueWithGradient(at: model) { model in

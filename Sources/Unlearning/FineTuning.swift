@@ -39,6 +39,11 @@ public struct BatchPlan: CheckedConfiguration {
         try Check.within("retainFraction", retainFraction, 0 ... 1)
     }
 
+    /// The batches of epochs 1 through `epochs` (``batches(for:epoch:batchSize:)``).
+    public func schedule(for task: UnlearningTask, epochs: Int, batchSize: Int) -> [[[Int]]] {
+        (0 ..< epochs).map { batches(for: task, epoch: $0 + 1, batchSize: batchSize) }
+    }
+
     /// The batches of epoch `epoch` (1-based), as indices into the task's examples. The same task seed,
     /// epoch and plan always give the same batches.
     public func batches(for task: UnlearningTask, epoch: Int, batchSize: Int) -> [[Int]] {
@@ -93,31 +98,40 @@ public struct AdamFineTuneConfiguration: MethodConfiguration {
 
 /// The fine-tuning loop the methods share: `epochs` passes of `optimizer` over the batches of a
 /// ``BatchPlan``, the model in training mode, minimising `loss(logits, batchIndices)` (see
-/// ``trainEpochs(_:task:phase:schedule:optimizer:run:observer:loss:)``).
+/// ``trainEpochs(_:task:phase:schedule:optimizer:run:observer:inputs:embeddingLoss:loss:)``).
+///
+/// Given `kept` (the outputs of the model's first ``KeptStageOutputs/stages`` stages for every example
+/// the plan visits), the steps start from those outputs and run and update only the later stages and the
+/// head (``LaterStages``). Such steps cost less than a training step of the whole model, so the run then
+/// records no training rate.
 func fineTune(_ model: any Classifier, task: UnlearningTask, phase: String, epochs: Int, batchSize: Int,
-              optimizer: any Optimizer, plan: BatchPlan, run: inout UnlearningRun, observer: TrainingObserver,
-              embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
+              optimizer: any Optimizer, plan: BatchPlan, kept: KeptStageOutputs? = nil, run: inout UnlearningRun,
+              observer: TrainingObserver, embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
               loss: (_ logits: Tensor, _ batch: [Int]) -> Tensor) throws {
-    let schedule = (0 ..< epochs).map { plan.batches(for: task, epoch: $0 + 1, batchSize: batchSize) }
-    try trainEpochs(model, task: task, phase: phase, schedule: schedule, optimizer: optimizer, run: &run,
-                    observer: observer, embeddingLoss: embeddingLoss) { logits, _, batch in loss(logits, batch) }
+    let schedule = plan.schedule(for: task, epochs: epochs, batchSize: batchSize)
+    try trainEpochs(kept.map { LaterStages(of: model, from: $0.stages) } ?? model, task: task, phase: phase,
+                    schedule: schedule, optimizer: optimizer, run: &run, observer: observer, inputs: kept?.batch,
+                    embeddingLoss: embeddingLoss) { logits, _, batch in loss(logits, batch) }
+    if kept != nil { run.trainingRate = nil }
 }
 
 /// Epoch after epoch, one pass of `optimizer` over that epoch's batches of `schedule` (indices into the
-/// task's examples), minimising `loss(logits, inputs, batchIndices)`.
+/// task's examples), minimising `loss(logits, inputs, batchIndices)`. Each batch's inputs are the task's
+/// normalised features, or `inputs(batchIndices)` when given.
 ///
 /// Records the mean loss of each epoch (weighted by batch size), the steps and the examples seen in
 /// `run`, and reports every step and epoch to `observer`. Stops with
 /// ``TrainingError/nonFiniteLoss(phase:epoch:step:)`` at a NaN or infinite loss, before that step's update.
 func trainEpochs(_ model: any Classifier, task: UnlearningTask, phase: String, schedule: [[[Int]]],
                  optimizer: any Optimizer, run: inout UnlearningRun, observer: TrainingObserver,
+                 inputs: ((_ batch: [Int]) -> Tensor)? = nil,
                  embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
                  loss: (_ logits: Tensor, _ inputs: Tensor, _ batch: [Int]) -> Tensor) throws {
     var clock = ProgressClock(totalSteps: schedule.reduce(0) { $0 + $1.count })
     for (index, batches) in schedule.enumerated() {
         let summary = try task.trainingPass(of: model, phase: phase, epoch: index + 1, epochs: schedule.count,
                                             batches: batches, optimizer: optimizer, clock: &clock, observer: observer,
-                                            run: &run, embeddingLoss: embeddingLoss, loss: loss)
+                                            run: &run, inputs: inputs, embeddingLoss: embeddingLoss, loss: loss)
         run.epochLosses.append(summary.loss)
         observer.epoch(summary)
     }
@@ -125,14 +139,15 @@ func trainEpochs(_ model: any Classifier, task: UnlearningTask, phase: String, s
 
 extension UnlearningTask {
     /// ``Training/trainingPass(of:on:labels:normalizedWith:batches:optimizer:epoch:epochs:phase:clock:observer:loss:)``
-    /// over this task's examples (normalised with its statistics), counting the steps, the examples and their
-    /// time (``UnlearningRun/trainingRate``) in `run`.
+    /// over this task's examples (normalised with its statistics, or `inputs(batchIndices)` when given),
+    /// counting the steps, the examples and their time (``UnlearningRun/trainingRate``) in `run`.
     func trainingPass(of model: any Classifier, phase: String, epoch: Int, epochs: Int, batches: [[Int]],
                       optimizer: any Optimizer, clock: inout ProgressClock, observer: TrainingObserver,
-                      run: inout UnlearningRun,
+                      run: inout UnlearningRun, inputs: ((_ batch: [Int]) -> Tensor)? = nil,
                       embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
                       loss: (_ logits: Tensor, _ inputs: Tensor, _ batch: [Int]) -> Tensor) throws -> EpochSummary {
-        let summary = try Training.trainingPass(of: model, on: features, labels: labels, normalizedWith: statistics,
+        let summary = try Training.trainingPass(of: model, inputs: inputs ?? { features.batch($0, normalizedWith: statistics) },
+                                                labels: labels,
                                                 batches: batches, optimizer: optimizer, epoch: epoch, epochs: epochs,
                                                 phase: phase, clock: &clock, observer: observer,
                                                 embeddingLoss: embeddingLoss, loss: loss)

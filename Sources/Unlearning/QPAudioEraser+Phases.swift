@@ -75,7 +75,8 @@ extension QPAudioEraser {
 
     /// Adds to every weight tensor of `model` below its head (rank ≥ 2: kernels, weight matrices,
     /// embeddings) Gaussian noise of standard deviation `scale` × that tensor's own standard deviation,
-    /// drawn from `seed`; biases, normalisation parameters and buffers are left as they are.
+    /// drawn from `seed`; biases, normalisation parameters and buffers are left as they are. Given
+    /// ``LaterStages``, only those stages' weights move.
     static func perturbBackbone(of model: any Classifier, scale: Float, seed: UInt64) {
         var generator = SplitMix64(seed: seed ^ 0x5E1F)
         let head = Set(model.head.trainableParameters.map(ObjectIdentifier.init))

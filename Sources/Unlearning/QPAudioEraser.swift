@@ -151,6 +151,13 @@ public struct QPAudioEraser: UnlearningMethod {
         /// (``Training/recalibrateBatchNormalization(of:on:indices:normalizedWith:batchSize:)``), so that
         /// evaluation mode computes what the fine-tune trained. Default `false` (the paper).
         public var recalibratesNormalization = false
+        /// The first stages of the network below the head (``Classifier/stages``: the CNN's blocks,
+        /// ResNet18's stem and layers, ViT-Tiny's token embedding and blocks) kept exactly as trained: the
+        /// perturbation and phase 3 reach only the later stages and the head, and the kept stages' outputs
+        /// for the examples phase 3 visits are computed once (in evaluation mode), so each step runs the later
+        /// stages only and the same time buys more epochs. Their batch-norm statistics stay too; the
+        /// recalibration reaches the later stages. Default 0 (the whole network; not in the paper).
+        public var keptStages = 0
 
         public init() {}
 
@@ -219,6 +226,7 @@ public struct QPAudioEraser: UnlearningMethod {
             c.shieldsForgottenRows = false
             c.perturbation = 0
             c.recalibratesNormalization = false
+            c.keptStages = 0
             return c
         }
 
@@ -235,6 +243,7 @@ public struct QPAudioEraser: UnlearningMethod {
             try Check.within("epsilon", epsilon, 0 ... 1)
             try Check.nonNegative("embeddingPull", embeddingPull)
             try Check.nonNegative("perturbation", perturbation)
+            try Check.count("keptStages", keptStages, atLeast: 0)
             if shieldsForgottenRows {
                 try Check.that(forgetTarget != .uniform && runs(.superposition), "shieldsForgottenRows", "true",
                                allowed: "used with superposition labels that give the forgotten classes nothing "
@@ -253,6 +262,9 @@ public struct QPAudioEraser: UnlearningMethod {
     public func unlearn(_ model: any Classifier, task: UnlearningTask, observer: TrainingObserver,
                         into run: inout UnlearningRun) throws {
         let c = configuration
+        guard c.keptStages < model.stages.count else {
+            throw UnlearningError.tooManyKeptStages(c.keptStages, stageCount: model.stages.count)
+        }
         let pulls = c.embeddingPull > 0 && c.runs(.fineTune)
         let references = c.forgetTarget == .retainedRenormalised || pulls
             ? run.phase("reference outputs") { _ in Self.references(of: model, task: task, centroids: pulls) }! : nil
@@ -267,8 +279,22 @@ public struct QPAudioEraser: UnlearningMethod {
                 Self.replaceHead(of: model, seed: task.seed)
             }
         }
+        let repairs = c.runs(.fineTune) && c.epochs > 0
+        let recalibrationSample = !(c.recalibratesNormalization && repairs) ? nil : {
+            var generator = SplitMix64(seed: task.seed ^ 0xB7_CA11)
+            var sample = task.retainedSample(perClass: Self.sampleExamplesPerClass, using: &generator)
+            generator.shuffleReproducibly(&sample)
+            return sample
+        }()
+        let kept = c.keptStages == 0 || !repairs ? nil : run.phase("kept stages' outputs") { _ in
+            let visited = Set(c.batchPlan.schedule(for: task, epochs: c.epochs, batchSize: c.batchSize).joined().joined())
+            return KeptStageOutputs(of: model, stages: c.keptStages, task: task,
+                                    examples: visited.union(recalibrationSample ?? []).sorted())
+        }!
         if c.perturbation > 0 {
-            run.phase("backbone perturbation") { _ in Self.perturbBackbone(of: model, scale: c.perturbation, seed: task.seed) }
+            run.phase("backbone perturbation") { _ in
+                Self.perturbBackbone(of: LaterStages(of: model, from: c.keptStages), scale: c.perturbation, seed: task.seed)
+            }
         }
         let targets = run.phase(Phase.superposition.title, enabled: c.runs(.superposition)) { _ in
             Self.superpositionTargets(for: task, target: c.forgetTarget)
@@ -285,8 +311,8 @@ public struct QPAudioEraser: UnlearningMethod {
                 return (distance * distance).mean() * (c.embeddingPull * Float(rows.count) / Float(batch.count))
             }
             try fineTune(model, task: task, phase: Phase.fineTune.title, epochs: c.epochs, batchSize: c.batchSize,
-                         optimizer: Adam(learningRate: c.learningRate), plan: c.batchPlan, run: &run,
-                         observer: observer, embeddingLoss: pull) { logits, batch in
+                         optimizer: Adam(learningRate: c.learningRate), plan: c.batchPlan, kept: kept,
+                         run: &run, observer: observer, embeddingLoss: pull) { logits, batch in
                 var rows = [Float](), mask = [Float](), shield = [Float]()
                 rows.reserveCapacity(batch.count * k)
                 for index in batch {
@@ -309,12 +335,14 @@ public struct QPAudioEraser: UnlearningMethod {
                                             forgetMask: mask, lambda: lambda)
             }
         }
-        if c.recalibratesNormalization && c.runs(.fineTune) && c.epochs > 0 {
+        if let sample = recalibrationSample {
             run.phase("batch-norm recalibration") { _ in
-                var generator = SplitMix64(seed: task.seed ^ 0xB7_CA11)
-                var sample = task.retainedSample(perClass: Self.sampleExamplesPerClass, using: &generator)
-                generator.shuffleReproducibly(&sample)
-                recalibrateBatchNormalization(of: model, on: task.features, indices: sample, normalizedWith: task.statistics)
+                if let kept {
+                    recalibrateBatchNormalization(of: LaterStages(of: model, from: kept.stages), indices: sample,
+                                                  inputs: kept.batch)
+                } else {
+                    recalibrateBatchNormalization(of: model, on: task.features, indices: sample, normalizedWith: task.statistics)
+                }
             }
         }
         run.phase(c.headEdit.title, enabled: c.runs(.mixing)) { _ in

@@ -17,6 +17,8 @@ public enum UnlearningError: Error, Equatable, Sendable {
     case missingModelFactory(method: String)
     /// The method retrains with the original recipe but the task has no ``UnlearningTask/recipe``.
     case missingRecipe(method: String)
+    /// The configuration keeps at least as many stages as the model has (`keptStages`).
+    case tooManyKeptStages(Int, stageCount: Int)
 }
 
 extension UnlearningError: CustomStringConvertible, LocalizedError {
@@ -45,6 +47,9 @@ extension UnlearningError: CustomStringConvertible, LocalizedError {
         case let .missingRecipe(method):
             "\(method) retrains with the original model's training recipe, but the task has none: pass "
                 + "`recipe:` (the TrainingConfiguration the model was trained with) to UnlearningTask"
+        case let .tooManyKeptStages(kept, count):
+            "keptStages \(kept) leaves nothing to repair: the model has \(count) stages below its head, so keep "
+                + "0…\(count - 1) of them"
         }
     }
 

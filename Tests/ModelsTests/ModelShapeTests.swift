@@ -26,6 +26,23 @@ struct ModelShapeTests {
         #expect(logits.scalars.allSatisfy { $0.isFinite })
     }
 
+    /// Every parameter and buffer below the head belongs to exactly one stage, in the order of the
+    /// forward pass (an erasure that keeps the first stages leaves exactly those untouched and runs the
+    /// rest on what they put out), and the stages' shapes chain from the input to the embedding.
+    @Test(arguments: Architecture.allCases)
+    func stagesPartitionTheNetworkBelowTheHead(_ architecture: Architecture) {
+        var generator = SplitMix64(seed: 4)
+        let model = architecture.makeModel(classCount: 5, using: &generator)
+        let head = Set(model.head.namedParameters().map { ObjectIdentifier($0.parameter) })
+        let below = model.namedParameters().map { ObjectIdentifier($0.parameter) }.filter { !head.contains($0) }
+        let staged = model.stages.flatMap { ($0 as Module).namedParameters().map { ObjectIdentifier($0.parameter) } }
+        #expect(staged == below, "\(staged.count) staged of \(below.count) parameters and buffers below the head")
+        model.setTraining(false)
+        var output = Tensor.randomNormal([2, 1, 64, 96], using: &generator)
+        for stage in model.stages { output = stage(output) }
+        #expect(output.shape == [2, model.head.inputCount])
+    }
+
     @Test func namesFollowTorchvisionAndTimm() {
         var generator = SplitMix64(seed: 3)
         let resnet = Set(ResNet18(classCount: 10, using: &generator).namedParameters().map(\.name))

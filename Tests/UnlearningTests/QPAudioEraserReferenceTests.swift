@@ -175,4 +175,68 @@ import Training
         #expect(try repaired(seed: 7).model == model)
         #expect(try repaired(seed: 8).model != model)
     }
+
+    /// With `keptStages` k the repair runs the first k stages once and trains the rest on what they put
+    /// out. Reference: the same steps through the whole network, recomputed step by step, with those stages
+    /// in evaluation mode and their gradients dropped. The two end at the same weights (to rounding); the
+    /// kept stages' weights and batch-norm statistics are exactly as before, every later weight moved.
+    @Test func keptStagesTrainAsTheWholeNetworkWithThoseStagesFrozen() throws {
+        let kept = 2
+        var configuration = QPAudioEraser.Configuration.repair
+        configuration.keptStages = kept
+        configuration.perturbation = 0
+        configuration.recalibratesNormalization = false
+        configuration.epochs = 3
+        configuration.batchSize = 8
+        let fast = try ToySpeakers(examplesPerClass: 8), reference = try ToySpeakers(examplesPerClass: 8)
+        #expect(parameters(of: fast.model) == parameters(of: reference.model))
+        func keptParameters(of model: any Classifier) -> [[Float]] {
+            model.stages[..<kept].flatMap { ($0 as Module).namedParameters().map(\.parameter.value.scalars) }
+        }
+        let keptBefore = keptParameters(of: fast.model)
+        let laterBefore = LaterStages(of: fast.model, from: kept).stages.map { ($0 as Module).trainableParameters }
+            .joined().filter { $0.shape.count >= 2 }.map(\.value.scalars)
+
+        let task = try fast.task(forget: [1])
+        let run = try QPAudioEraser(configuration: configuration).unlearn(fast.model, task: task)
+        #expect(run.phases.filter(\.ran).map(\.name) == ["fresh head", "kept stages' outputs", "uncertainty fine-tune"])
+        #expect(run.trainingRate == nil)
+        #expect(keptParameters(of: fast.model) == keptBefore)
+        let laterAfter = LaterStages(of: fast.model, from: kept).stages.map { ($0 as Module).trainableParameters }
+            .joined().filter { $0.shape.count >= 2 }.map(\.value.scalars)
+        #expect(!laterBefore.isEmpty && zip(laterAfter, laterBefore).allSatisfy { $0 != $1 })
+
+        let model = reference.model
+        QPAudioEraser.replaceHead(of: model, seed: task.seed)
+        let frozen = Set(model.stages[..<kept].flatMap { ($0 as Module).trainableParameters.map(ObjectIdentifier.init) })
+        let optimizer = Adam(learningRate: configuration.learningRate)
+        for batch in configuration.batchPlan.schedule(for: task, epochs: configuration.epochs,
+                                                      batchSize: configuration.batchSize).joined() {
+            model.setTraining(true)
+            for stage in model.stages[..<kept] { (stage as Module).setTraining(false) }
+            let x = task.features.batch(batch, normalizedWith: task.statistics)
+            var (_, gradients) = valueWithGradient(at: model) { crossEntropy(logits: $0(x), labels: batch.map { task.labels[$0] }) }
+            for parameter in model.trainableParameters where frozen.contains(ObjectIdentifier(parameter)) {
+                gradients[parameter] = nil
+            }
+            optimizer.update(model, along: gradients)
+        }
+        for (fastValues, referenceValues) in zip(parameters(of: fast.model), parameters(of: model)) {
+            let scale = referenceValues.map(Swift.abs).max() ?? 0
+            let gap = zip(fastValues, referenceValues).map { Swift.abs($0 - $1) }.max() ?? 0
+            #expect(gap <= 1e-4 * max(scale, 1), "largest gap \(gap) at scale \(scale)")
+        }
+    }
+
+    /// Keeping every stage would leave nothing to repair: refused before anything changes.
+    @Test func keepingEveryStageIsRefused() throws {
+        let speakers = try ToySpeakers(examplesPerClass: 4)
+        var configuration = QPAudioEraser.Configuration.repair
+        configuration.keptStages = speakers.model.stages.count
+        let before = parameters(of: speakers.model)
+        #expect(throws: UnlearningError.tooManyKeptStages(4, stageCount: 4)) {
+            try QPAudioEraser(configuration: configuration).unlearn(speakers.model, task: try speakers.task(forget: [1]))
+        }
+        #expect(parameters(of: speakers.model) == before)
+    }
 }
