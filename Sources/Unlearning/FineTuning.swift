@@ -103,7 +103,7 @@ public struct AdamFineTuneConfiguration: MethodConfiguration {
 /// Given `kept` (the outputs of the model's first ``KeptStageOutputs/stages`` stages for every example
 /// the plan visits), the steps start from those outputs and run and update only the later stages and the
 /// head (``LaterStages``). Such steps cost less than a training step of the whole model, so the run then
-/// records no training rate.
+/// records the rate of whole-model steps timed on a fresh model instead (``wholeModelRate(for:batchSize:)``).
 func fineTune(_ model: any Classifier, task: UnlearningTask, phase: String, epochs: Int, batchSize: Int,
               optimizer: any Optimizer, plan: BatchPlan, kept: KeptStageOutputs? = nil, run: inout UnlearningRun,
               observer: TrainingObserver, embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
@@ -112,7 +112,28 @@ func fineTune(_ model: any Classifier, task: UnlearningTask, phase: String, epoc
     try trainEpochs(kept.map { LaterStages(of: model, from: $0.stages) } ?? model, task: task, phase: phase,
                     schedule: schedule, optimizer: optimizer, run: &run, observer: observer, inputs: kept?.batch,
                     embeddingLoss: embeddingLoss) { logits, _, batch in loss(logits, batch) }
-    if kept != nil { run.trainingRate = nil }
+    if kept != nil { run.trainingRate = wholeModelRate(for: task, batchSize: batchSize) }
+}
+
+/// What a training step of the whole model costs per example on this machine now: two Adam steps on a
+/// batch of retained examples, timed on a fresh model from the task's factory after one untimed step
+/// (which builds the kernels' plans); `nil` without a factory. For runs whose own steps cover only part
+/// of the network, so that reports still set the erasure against a retraining at today's rate.
+func wholeModelRate(for task: UnlearningTask, batchSize: Int) -> UnlearningRun.TrainingRate? {
+    guard let makeModel = task.makeModel, !task.retainIndices.isEmpty else { return nil }
+    let model = makeModel()
+    model.setTraining(true)
+    let batch = Array(task.retainIndices.prefix(batchSize)), labels = batch.map { task.labels[$0] }
+    let optimizer = Adam(learningRate: 1e-3)
+    var seconds = 0.0
+    for step in 0 ..< 3 {
+        let start = DispatchTime.now().uptimeNanoseconds
+        let x = task.features.batch(batch, normalizedWith: task.statistics)
+        let (_, gradients) = valueWithGradient(at: model) { crossEntropy(logits: $0(x), labels: labels) }
+        optimizer.update(model, along: gradients)
+        if step > 0 { seconds += Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 }
+    }
+    return UnlearningRun.TrainingRate(examples: 2 * batch.count, seconds: seconds)
 }
 
 /// Epoch after epoch, one pass of `optimizer` over that epoch's batches of `schedule` (indices into the

@@ -102,7 +102,8 @@ public struct UnlearningRun: Codable, Sendable, Equatable {
     public var examplesSeen: Int
     /// How fast the run's optimizer steps over the task's examples went, `nil` when it took none or its
     /// steps did more than train (teachers' passes): what training the model costs on this machine at
-    /// the time of the run.
+    /// the time of the run. Steps over later stages only (kept stages) leave the rate of whole-model steps
+    /// timed on a fresh model instead.
     public var trainingRate: TrainingRate?
 
     /// Wall time of optimizer steps and the examples they took.
