@@ -50,7 +50,7 @@ public struct Demo {
 
         let checkpoint = output.appendingPathComponent("speakers-cnn.safetensors")
         log("2. Training the small CNN for \(epochs) epochs (seed \(seed)) → \(checkpoint.path)")
-        var configuration = TrainingConfiguration(epochs: epochs, seed: seed, validationFraction: 0.1, schedule: .cosine)
+        let configuration = TrainingConfiguration(epochs: epochs, seed: seed, validationFraction: 0.1, schedule: .cosine)
         let outcome = try trainModel(.cnn, on: data, configuration: configuration, checkpoint: checkpoint) { trainer in
             if showsProgress { TrainingProgressPrinter().attach(to: trainer) }
         }

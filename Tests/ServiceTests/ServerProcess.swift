@@ -24,7 +24,7 @@ final class ServerProcess: @unchecked Sendable {          // `Process` is used f
     /// Starts `qpae serve --data-dir folder --port 0` with `arguments` and waits until it listens.
     init(folder: URL, name: String, arguments: [String]) throws {
         log = folder.appendingPathComponent("\(name).log")
-        FileManager.default.createFile(atPath: log.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: log.path, contents: nil)   // the handle below fails if it could not
         let output = try FileHandle(forWritingTo: log)
         process.executableURL = Self.executable
         process.arguments = ["serve", "--data-dir", folder.path, "--port", "0"] + arguments
