@@ -82,8 +82,8 @@ private func inferBatches(of model: any Classifier, on features: FeatureSet, ind
 /// `body` over the inputs of the batches of `indices` (`batchSize` examples each, the last one shorter),
 /// `model` in training or inference mode and nothing recorded; the model's training flag is restored
 /// afterwards.
-private func forEachBatch(of model: any Classifier, training: Bool, indices: [Int], batchSize: Int, purpose: String,
-                          inputs: (_ batch: [Int]) -> Tensor, _ body: (Tensor) -> Void) {
+public func forEachBatch(of model: any Classifier, training: Bool, indices: [Int], batchSize: Int, purpose: String,
+                         inputs: (_ batch: [Int]) -> Tensor, _ body: (Tensor) -> Void) {
     checkPrecondition(batchSize > 0, "\(purpose): batchSize \(batchSize) must be positive")
     let wasTraining = model.isTraining
     model.setTraining(training)

@@ -40,15 +40,10 @@ struct KeptStageOutputs {
     private let values: [Float]
 
     init(of model: any Classifier, stages: Int, task: UnlearningTask, examples: [Int], batchSize: Int = 64) {
-        let wasTraining = model.isTraining
-        model.setTraining(false)
-        defer { model.setTraining(wasTraining) }
         var values = [Float](), shape = [Int]()
-        for start in stride(from: 0, to: examples.count, by: batchSize) {
-            let chunk = Array(examples[start ..< min(start + batchSize, examples.count)])
-            let output = withoutGradients {
-                model.runStages(0 ..< stages, on: task.features.batch(chunk, normalizedWith: task.statistics))
-            }
+        forEachBatch(of: model, training: false, indices: examples, batchSize: batchSize, purpose: "kept stages' outputs",
+                     inputs: { task.features.batch($0, normalizedWith: task.statistics) }) { input in
+            let output = model.runStages(0 ..< stages, on: input)
             shape = Array(output.shape.dropFirst())
             values += output.scalars
         }
