@@ -1,6 +1,7 @@
 import Foundation
 import NeuralNetworks
 import Tensors
+import Training
 
 /// The four phases as plain functions, each testable on its own.
 extension QPAudioEraser {
@@ -76,16 +77,52 @@ extension QPAudioEraser {
     /// Adds to every weight tensor of `model` below its head (rank ≥ 2: kernels, weight matrices,
     /// embeddings) Gaussian noise of standard deviation `scale` × that tensor's own standard deviation,
     /// drawn from `seed`; biases, normalisation parameters and buffers are left as they are. Given
-    /// ``LaterStages``, only those stages' weights move.
-    static func perturbBackbone(of model: any Classifier, scale: Float, seed: UInt64) {
+    /// ``LaterStages``, only those stages' weights move. Given `mask` (``salientWeights(of:task:share:)``),
+    /// only the entries it marks move: the noise is drawn for every entry, so a seed draws the same noise
+    /// whatever the mask.
+    static func perturbBackbone(of model: any Classifier, scale: Float, seed: UInt64,
+                                mask: [ObjectIdentifier: Tensor]? = nil) {
         var generator = SplitMix64(seed: seed ^ 0x5E1F)
-        let head = Set(model.head.trainableParameters.map(ObjectIdentifier.init))
-        for parameter in model.trainableParameters where parameter.shape.count >= 2 && !head.contains(ObjectIdentifier(parameter)) {
+        for parameter in backboneWeights(of: model) {
             let values = parameter.value.scalars
             let mean = values.reduce(0, +) / Float(values.count)
             let spread = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count)).squareRoot()
-            parameter.value = parameter.value
-                + Tensor.randomNormal(parameter.shape, standardDeviation: scale * spread, using: &generator)
+            let noise = Tensor.randomNormal(parameter.shape, standardDeviation: scale * spread, using: &generator)
+            parameter.value = parameter.value + (mask?[ObjectIdentifier(parameter)].map { noise * $0 } ?? noise)
         }
+    }
+
+    /// How many examples of each forgotten class ``salientWeights(of:task:share:)`` measures the
+    /// gradient on: enough to rank the weights, a small part of the phase-3 budget.
+    static let saliencyExamplesPerClass = 128
+
+    /// The weights ``perturbBackbone(of:scale:seed:mask:)`` reaches: every trainable tensor of rank ≥ 2
+    /// below the head.
+    static func backboneWeights(of model: any Classifier) -> [Parameter] {
+        let head = Set(model.head.trainableParameters.map(ObjectIdentifier.init))
+        return model.trainableParameters.filter { $0.shape.count >= 2 && !head.contains(ObjectIdentifier($0)) }
+    }
+
+    /// A saliency mask in the manner of SalUn (Fan et al., ICLR 2024): for each weight tensor below the
+    /// head, 1 on the `share` of its entries where the forget examples' cross-entropy (their own labels,
+    /// the trained model in evaluation mode) has the largest mean gradient magnitude — the weights that
+    /// carry the forgotten voices — and 0 elsewhere. Ties at the threshold are kept, so at least `share`
+    /// of each tensor is marked. The gradient is measured on a seeded sample of up to
+    /// ``saliencyExamplesPerClass`` examples of each forgotten class.
+    static func salientWeights(of model: any Classifier, task: UnlearningTask, share: Double) -> [ObjectIdentifier: Tensor] {
+        var generator = SplitMix64(seed: task.seed ^ 0x5A11E)
+        let examples = task.sample(of: task.forgetClasses, perClass: saliencyExamplesPerClass, using: &generator)
+        let moments = ParameterImportance.gradientMoments(
+            of: model, task: task, batches: consecutiveBatches(of: examples, size: 64), phase: "saliency")
+        let positions = Dictionary(uniqueKeysWithValues: moments.parameters.enumerated().map { (ObjectIdentifier($1), $0) })
+        var mask: [ObjectIdentifier: Tensor] = [:]
+        for parameter in backboneWeights(of: model) {
+            guard let position = positions[ObjectIdentifier(parameter)] else { continue }
+            let magnitudes = moments.meanGradient[position].map(abs)
+            let marked = max(1, Int((share * Double(magnitudes.count)).rounded(.up)))
+            let threshold = magnitudes.sorted(by: >)[marked - 1]
+            mask[ObjectIdentifier(parameter)] = Tensor(shape: parameter.shape, scalars: magnitudes.map { $0 >= threshold ? 1 : 0 })
+        }
+        return mask
     }
 }

@@ -128,6 +128,16 @@ public struct QPAudioEraser: UnlearningMethod {
         /// fine-tune re-learns the retained voices from a disturbed start instead of keeping the features
         /// that served only the forgotten ones. Default 0 (off; not in the paper).
         public var perturbation: Float = 0
+        /// The share of each perturbed weight tensor's entries that the noise reaches: those where the
+        /// forget examples' cross-entropy has the largest gradient under the trained model (a SalUn-style
+        /// saliency mask, ``QPAudioEraser/salientWeights(of:task:share:)``), so that the perturbation
+        /// lands where the forgotten voices are carried and the rest of the network stays as trained.
+        /// Default 1 (every entry, no saliency pass; not in the paper).
+        public var salientShare = 1.0
+        /// Phase 3 moves only the weights below the head that the saliency mask marks (``salientShare``;
+        /// ``MaskedUpdates``), the head and every bias and normalisation parameter freely: the rest of the
+        /// network stays exactly as trained. Default `false` (not in the paper).
+        public var salientUpdates = false
         /// Mix the bias with `M` too. Default `false`.
         public var mixesBias = false
         /// Phase 2's target for forget examples. Default ``ForgetTarget/uniform`` (the paper).
@@ -225,6 +235,8 @@ public struct QPAudioEraser: UnlearningMethod {
             c.embeddingPull = 0
             c.shieldsForgottenRows = false
             c.perturbation = 0
+            c.salientShare = 1
+            c.salientUpdates = false
             c.recalibratesNormalization = false
             c.keptStages = 0
             return c
@@ -243,6 +255,10 @@ public struct QPAudioEraser: UnlearningMethod {
             try Check.within("epsilon", epsilon, 0 ... 1)
             try Check.nonNegative("embeddingPull", embeddingPull)
             try Check.nonNegative("perturbation", perturbation)
+            try Check.that(salientShare > 0 && salientShare <= 1, "salientShare", salientShare, allowed: "in (0, 1]")
+            if salientUpdates {
+                try Check.that(salientShare < 1, "salientUpdates", "true", allowed: "used with a salientShare below 1")
+            }
             try Check.count("keptStages", keptStages, atLeast: 0)
             if shieldsForgottenRows {
                 try Check.that(forgetTarget != .uniform && runs(.superposition), "shieldsForgottenRows", "true",
@@ -265,6 +281,8 @@ public struct QPAudioEraser: UnlearningMethod {
         guard c.keptStages < model.stages.count else {
             throw UnlearningError.tooManyKeptStages(c.keptStages, stageCount: model.stages.count)
         }
+        let salient = c.salientShare < 1 && (c.perturbation > 0 || c.salientUpdates && c.runs(.fineTune))
+            ? run.phase("saliency") { _ in Self.salientWeights(of: model, task: task, share: c.salientShare) }! : nil
         let pulls = c.embeddingPull > 0 && c.runs(.fineTune)
         let references = c.forgetTarget == .retainedRenormalised || pulls
             ? run.phase("reference outputs") { _ in Self.references(of: model, task: task, centroids: pulls) }! : nil
@@ -293,7 +311,8 @@ public struct QPAudioEraser: UnlearningMethod {
         }!
         if c.perturbation > 0 {
             run.phase("backbone perturbation") { _ in
-                Self.perturbBackbone(of: LaterStages(of: model, from: c.keptStages), scale: c.perturbation, seed: task.seed)
+                Self.perturbBackbone(of: LaterStages(of: model, from: c.keptStages), scale: c.perturbation, seed: task.seed,
+                                     mask: salient)
             }
         }
         let targets = run.phase(Phase.superposition.title, enabled: c.runs(.superposition)) { _ in
@@ -311,7 +330,8 @@ public struct QPAudioEraser: UnlearningMethod {
                 return (distance * distance).mean() * (c.embeddingPull * Float(rows.count) / Float(batch.count))
             }
             try fineTune(model, task: task, phase: Phase.fineTune.title, epochs: c.epochs, batchSize: c.batchSize,
-                         optimizer: Adam(learningRate: c.learningRate), plan: c.batchPlan, kept: kept,
+                         optimizer: c.salientUpdates ? MaskedUpdates(Adam(learningRate: c.learningRate), masks: salient!)
+                             : Adam(learningRate: c.learningRate), plan: c.batchPlan, kept: kept,
                          run: &run, observer: observer, embeddingLoss: pull) { logits, batch in
                 var rows = [Float](), mask = [Float](), shield = [Float]()
                 rows.reserveCapacity(batch.count * k)

@@ -86,8 +86,13 @@ public struct UnlearningTask: @unchecked Sendable {
     /// Up to `perClass` retain examples of each retained class, a shuffle drawn from `generator` per
     /// class: the seeded sample the methods read the retained classes' embeddings from.
     func retainedSample(perClass: Int, using generator: inout SplitMix64) -> [Int] {
-        retainedClasses.flatMap { r in
-            var members = retainIndices.filter { labels[$0] == r }
+        sample(of: retainedClasses, perClass: perClass, using: &generator)
+    }
+
+    /// Up to `perClass` examples of each of `classes`, a shuffle drawn from `generator` per class.
+    func sample(of classes: [Int], perClass: Int, using generator: inout SplitMix64) -> [Int] {
+        classes.flatMap { c in
+            var members = labels.indices.filter { labels[$0] == c }
             generator.shuffleReproducibly(&members)
             return Array(members.prefix(perClass))
         }

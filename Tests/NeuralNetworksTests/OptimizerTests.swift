@@ -84,6 +84,28 @@ struct OptimizerTests {
         #expect(model.weight.value.scalars != weight, "\(kind) did not move a parameter that had a gradient")
     }
 
+    /// Masked updates: with Adam, the entries a mask holds at 0 keep their values bit for bit over several
+    /// steps, and every other entry (and the unmasked bias) moves exactly as an unmasked Adam moves it,
+    /// Adam being element by element.
+    @Test func maskedUpdatesMoveOnlyTheMarkedEntries() throws {
+        let (masked, free) = (try TwoTensors(OptimizerFixtures.load()), try TwoTensors(OptimizerFixtures.load()))
+        let mask: [Float] = [1, 0, 0, 1, 1, 0]
+        let before = masked.weight.value.scalars
+        let optimizer = MaskedUpdates(Adam(learningRate: 0.1),
+                                      masks: [ObjectIdentifier(masked.weight): Tensor(shape: masked.weight.shape, scalars: mask)])
+        let reference = Adam(learningRate: 0.1)
+        for step in 1 ... 4 {
+            let values: [String: [Float]] = ["weight": [1, -2, 3, -4, 5, -6].map { $0 * Float(step) }, "bias": [1, -1, Float(step)]]
+            optimizer.update(masked, along: masked.gradients(values))
+            reference.update(free, along: free.gradients(values))
+        }
+        for i in mask.indices {
+            #expect(masked.weight.value.scalars[i] == (mask[i] == 1 ? free.weight.value.scalars[i] : before[i]), "weight[\(i)]")
+        }
+        #expect(masked.bias.value.scalars == free.bias.value.scalars)
+        #expect(masked.weight.value.scalars != before)
+    }
+
     @Test func stepCountsAdvanceOnlyWithAGradient() throws {
         let model = try TwoTensors(OptimizerFixtures.load())
         let (adam, sgd) = (Adam(), SGD(learningRate: 0.1, momentum: 0.9))

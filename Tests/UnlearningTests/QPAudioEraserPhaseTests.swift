@@ -142,4 +142,67 @@ private func task(classCount: Int = 3, forget: [Int], earlier: [Int] = [], seed:
         #expect(perturbed(seed: 3).after == after)
         #expect(perturbed(seed: 4).after != after)
     }
+
+    /// The saliency mask marks, in each weight tensor below the head, the quarter of its entries where the
+    /// forget examples' cross-entropy gradient (computed here in one batch, evaluation mode) is largest;
+    /// the masked perturbation moves exactly those entries, by the noise the same seed draws unmasked.
+    @Test func theSaliencyMaskConfinesThePerturbationToTheForgottenVoicesWeights() throws {
+        let speakers = try ToySpeakers()
+        let task = try speakers.task(forget: [1])
+        let model = speakers.model
+        try #require(task.forgetIndices.count <= 64)                       // one batch: the mean is its gradient
+        let (input, labels) = task.labelledBatch(task.forgetIndices)
+        model.setTraining(false)
+        let (_, gradients) = valueWithGradient(at: model) { crossEntropy(logits: $0(input), labels: labels) }
+        model.setTraining(true)
+        let weights = QPAudioEraser.backboneWeights(of: model)
+        let mask = QPAudioEraser.salientWeights(of: model, task: task, share: 0.25)
+        #expect(mask.count == weights.count && weights.count == 4)
+        for parameter in weights {
+            let marked = try #require(mask[ObjectIdentifier(parameter)]).scalars
+            let magnitudes = try #require(gradients[parameter]).scalars.map(abs)
+            #expect(marked.allSatisfy { $0 == 0 || $0 == 1 })
+            let count = marked.filter { $0 == 1 }.count
+            #expect(count >= Int((0.25 * Double(marked.count)).rounded(.up)) && count < marked.count / 3)
+            let lowestMarked = zip(magnitudes, marked).filter { $1 == 1 }.map(\.0).min()!
+            let highestUnmarked = zip(magnitudes, marked).filter { $1 == 0 }.map(\.0).max()!
+            #expect(lowestMarked >= highestUnmarked * (1 - 1e-4), "\(parameter.shape)")
+        }
+        let before = weights.map(\.value.scalars)
+        QPAudioEraser.perturbBackbone(of: model, scale: 0.5, seed: 7, mask: mask)
+        let masked = weights.map(\.value.scalars)
+        for (parameter, values) in zip(weights, before) { parameter.value = Tensor(shape: parameter.shape, scalars: values) }
+        QPAudioEraser.perturbBackbone(of: model, scale: 0.5, seed: 7)
+        for (index, parameter) in weights.enumerated() {
+            let marked = mask[ObjectIdentifier(parameter)]!.scalars
+            let unmasked = parameter.value.scalars
+            #expect(marked.indices.allSatisfy { masked[index][$0] == (marked[$0] == 1 ? unmasked[$0] : before[index][$0]) },
+                    "\(parameter.shape)")
+            #expect(zip(masked[index], before[index]).filter { $0 != $1 }.count > marked.count / 5)
+        }
+    }
+
+    /// With `salientUpdates` phase 3 moves only the marked entries of the weights below the head: the
+    /// unmarked ones end bit for bit as trained, while the marked ones and the head move.
+    @Test func salientUpdatesLeaveTheUnmarkedWeightsAsTrained() throws {
+        let speakers = try ToySpeakers()
+        let task = try speakers.task(forget: [1])
+        let model = speakers.model
+        let mask = QPAudioEraser.salientWeights(of: model, task: task, share: 0.25)
+        let weights = QPAudioEraser.backboneWeights(of: model)
+        let before = weights.map(\.value.scalars), head = model.head.weight.value.scalars
+        var eraser = QPAudioEraser()
+        eraser.configuration = .repair
+        eraser.configuration.perturbation = 0
+        eraser.configuration.salientShare = 0.25
+        eraser.configuration.salientUpdates = true
+        _ = try eraser.unlearn(model, task: task)
+        for (parameter, values) in zip(weights, before) {
+            let marked = mask[ObjectIdentifier(parameter)]!.scalars
+            let after = parameter.value.scalars
+            #expect(marked.indices.allSatisfy { marked[$0] == 1 || after[$0] == values[$0] }, "\(parameter.shape)")
+            #expect(marked.indices.contains { marked[$0] == 1 && after[$0] != values[$0] }, "\(parameter.shape)")
+        }
+        #expect(model.head.weight.value.scalars != head)
+    }
 }
