@@ -259,6 +259,8 @@ public struct QPAudioEraser: UnlearningMethod {
             if salientUpdates {
                 try Check.that(salientShare < 1, "salientUpdates", "true", allowed: "used with a salientShare below 1")
             }
+            try Check.that(salientShare == 1 || perturbation > 0 || salientUpdates, "salientShare", salientShare,
+                           allowed: "1 unless perturbation is above 0 or salientUpdates is true (the mask confines nothing else)")
             try Check.count("keptStages", keptStages, atLeast: 0)
             if shieldsForgottenRows {
                 try Check.that(forgetTarget != .uniform && runs(.superposition), "shieldsForgottenRows", "true",

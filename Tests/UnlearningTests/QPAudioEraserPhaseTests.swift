@@ -5,6 +5,7 @@ import NeuralNetworks
 import Tensors
 import Testing
 import TestSupport
+import Training
 @testable import Unlearning
 
 private func task(classCount: Int = 3, forget: [Int], earlier: [Int] = [], seed: UInt64 = 1) throws -> UnlearningTask {
@@ -204,5 +205,12 @@ private func task(classCount: Int = 3, forget: [Int], earlier: [Int] = [], seed:
             #expect(marked.indices.contains { marked[$0] == 1 && after[$0] != values[$0] }, "\(parameter.shape)")
         }
         #expect(model.head.weight.value.scalars != head)
+
+        var idle = QPAudioEraser.Configuration()                           // no perturbation, no masked updates
+        idle.salientShare = 0.25
+        #expect((#expect(throws: ConfigurationError.self) { try idle.validate() })?.field == "salientShare")
+        idle.salientShare = 1
+        idle.salientUpdates = true
+        #expect((#expect(throws: ConfigurationError.self) { try idle.validate() })?.field == "salientUpdates")
     }
 }
