@@ -24,6 +24,17 @@ extension AuditReport {
         }
     }
 
+    /// How the retrained models fare against each other (``retrainedFailures``): `Retrained models judged
+    /// as if unlearned, each against the other 4: 1 of 5 set apart (oracle 2: relearning, …).`
+    public var retrainedCalibration: String? {
+        guard let retrainedFailures else { return nil }
+        let apart = retrainedFailures.enumerated().filter { !$0.element.isEmpty }
+        let which = apart.map { "oracle \($0.offset + 1): " + $0.element.joined(separator: "; ") }.joined(separator: "; ")
+        return "Retrained models judged as if unlearned, each against the other \(oracleCount - 1): \(apart.count) of "
+            + "\(oracleCount) set apart" + (apart.isEmpty ? "" : " (\(which))")
+            + " — how often this audit sets a retraining itself apart, with one oracle fewer (wider bands) than the verdict's."
+    }
+
     /// Every test as a table: the original, the unlearned model, the oracles (mean ± std), the band and
     /// the outcome.
     public var table: MarkdownTable {
@@ -57,6 +68,7 @@ extension AuditReport {
             + "widened to their min–max plus the test's margin; \"≤\" marks tests that fail "
             + "only above it; \"no power\": the band holds the original's value (or every value the test can "
             + "take), so the test cannot tell forgetting apart on this data and is not judged.\n"
+        if let calibration = retrainedCalibration { page += "\n" + calibration + "\n" }
         if !seconds.isEmpty {
             page += "\nMeasurement time (0 when read from the cache): " + seconds.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }.joined(separator: ", ") + ".\n"

@@ -81,12 +81,25 @@ public struct AuditReport: Codable, Sendable, Equatable {
     /// The oracles' mean training time, when they recorded one: what the exact erasure (retraining
     /// without the classes) costs, for comparison with the unlearning's time.
     public var retrainingSeconds: Double?
+    /// With three oracles or more: each oracle judged as if it were the unlearned model, against the bands
+    /// of the others (`[i]` lists the tests that set oracle `i + 1` apart; empty when it passed them all).
+    /// A retraining set apart by a test is what a false alarm of this audit looks like here: how often
+    /// it happens says how much one failed test weighs. The bands from `N − 1` oracles are wider than the
+    /// verdict's from `N`, so this errs on the lenient side. `nil` with two oracles.
+    public var retrainedFailures: [[String]]?
 
     /// Compares `unlearned` with the oracles (and reports `original` beside them).
     ///
     /// - Throws: ``AuditError/tooFewOracles(_:)`` with fewer than two oracles.
     public init(original: ModelMeasurement, unlearned: ModelMeasurement, oracles: [ModelMeasurement],
                 forgetClasses: [String], configuration: AuditConfiguration, seconds: [String: Double] = [:]) throws {
+        try self.init(original: original, unlearned: unlearned, oracles: oracles, forgetClasses: forgetClasses,
+                      configuration: configuration, seconds: seconds, judgesRetrainedModels: true)
+    }
+
+    private init(original: ModelMeasurement, unlearned: ModelMeasurement, oracles: [ModelMeasurement],
+                 forgetClasses: [String], configuration: AuditConfiguration, seconds: [String: Double],
+                 judgesRetrainedModels: Bool) throws {
         guard oracles.count >= 2 else { throw AuditError.tooFewOracles(oracles.count) }
         self.forgetClasses = forgetClasses
         oracleCount = oracles.count
@@ -139,6 +152,13 @@ public struct AuditReport: Codable, Sendable, Equatable {
         rows.append(distance)
         self.rows = rows
         verdict = Self.verdict(rows)
+        if judgesRetrainedModels && oracles.count >= 3 {
+            retrainedFailures = try oracles.indices.map { i in
+                try AuditReport(original: original, unlearned: oracles[i], oracles: oracles.indices.filter { $0 != i }.map { oracles[$0] },
+                                forgetClasses: forgetClasses, configuration: configuration, seconds: [:],
+                                judgesRetrainedModels: false).failures.map(\.test)
+            }
+        }
     }
 
     /// The verdict the rows give (see the type's documentation).

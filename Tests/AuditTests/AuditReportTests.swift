@@ -162,6 +162,25 @@ private let oracles = [measurement(probeRecall: 78, rowNormZ: -0.5), measurement
         }
     }
 
+    /// Each oracle is judged against the others: the one whose probe recall lies far from the rest (60
+    /// against 78–82: the others' band is 73…87, their min − 5 … max + 5 being wider than 80.25 ±
+    /// t(0.975; 3)·1.708·√(5/4) = 74.2…86.3) is the only one set apart; with it among the others, every
+    /// band is wide enough for the rest.
+    @Test func eachRetrainedModelIsJudgedAgainstTheOthers() throws {
+        let original = measurement(forgetAccuracy: 100, probeRecall: 100)
+        let five = [78, 82, 80, 81, 60].map { measurement(probeRecall: $0) }
+        let report = try AuditReport(original: original, unlearned: measurement(probeRecall: 80), oracles: five,
+                                     forgetClasses: ["a"], configuration: configuration)
+        #expect(report.retrainedFailures == [[], [], [], [], ["embedding probe recall"]])
+        #expect(report.markdown.contains("each against the other 4: 1 of 5 set apart (oracle 5: embedding probe recall)"))
+        let three = try AuditReport(original: original, unlearned: measurement(), oracles: oracles, forgetClasses: ["a"],
+                                    configuration: configuration)
+        #expect(three.retrainedFailures == [[], [], []])
+        let two = try AuditReport(original: original, unlearned: measurement(), oracles: Array(oracles.prefix(2)),
+                                  forgetClasses: ["a"], configuration: configuration)
+        #expect(two.retrainedFailures == nil && two.retrainedCalibration == nil)
+    }
+
     @Test func liraZScoresUseThePoolAndAFloorOnItsSpread() {
         let model = measurement(confidences: [0, 10, 0, 0, 0, 0])
         let pool = [measurement(confidences: [1, 0, 0, 0, 0, 0]), measurement(confidences: [-1, 0, 0, 0, 0, 0])]
