@@ -26,8 +26,11 @@ extension AuditReport {
 
     /// How the retrained models fare against each other (``retrainedFailures``): `Retrained models judged
     /// as if unlearned, each against the other 4: 1 of 5 set apart (oracle 2: relearning, …).`
-    public var retrainedCalibration: String? {
-        guard let retrainedFailures else { return nil }
+    public var retrainedCalibration: String {
+        guard let retrainedFailures else {
+            return "How often this audit sets a retraining itself apart is not measured: that needs "
+                + "\(Self.oraclesToJudgeRetraining) oracles or more (--oracles), each judged against the others."
+        }
         let apart = retrainedFailures.enumerated().filter { !$0.element.isEmpty }
         let which = apart.map { "oracle \($0.offset + 1): " + $0.element.joined(separator: "; ") }.joined(separator: "; ")
         return "Retrained models judged as if unlearned, each against the other \(oracleCount - 1): \(apart.count) of "
@@ -68,7 +71,7 @@ extension AuditReport {
             + "widened to their min–max plus the test's margin; \"≤\" marks tests that fail "
             + "only above it; \"no power\": the band holds the original's value (or every value the test can "
             + "take), so the test cannot tell forgetting apart on this data and is not judged.\n"
-        if let calibration = retrainedCalibration { page += "\n" + calibration + "\n" }
+        page += "\n" + retrainedCalibration + "\n"
         if !seconds.isEmpty {
             page += "\nMeasurement time (0 when read from the cache): " + seconds.sorted { $0.key < $1.key }
                 .map { "\($0.key) \(String(format: "%.1f", $0.value)) s" }.joined(separator: ", ") + ".\n"

@@ -81,11 +81,12 @@ public struct AuditReport: Codable, Sendable, Equatable {
     /// The oracles' mean training time, when they recorded one: what the exact erasure (retraining
     /// without the classes) costs, for comparison with the unlearning's time.
     public var retrainingSeconds: Double?
-    /// With three oracles or more: each oracle judged as if it were the unlearned model, against the bands
+    /// With four oracles or more: each oracle judged as if it were the unlearned model, against the bands
     /// of the others (`[i]` lists the tests that set oracle `i + 1` apart; empty when it passed them all).
     /// A retraining set apart by a test is what a false alarm of this audit looks like here: how often
     /// it happens says how much one failed test weighs. The bands from `N − 1` oracles are wider than the
-    /// verdict's from `N`, so this errs on the lenient side. `nil` with two oracles.
+    /// verdict's from `N`, so this errs on the lenient side. `nil` with fewer than four: two oracles' bands
+    /// (the mean ± 15.6 standard deviations) would pass almost any retraining and say nothing.
     public var retrainedFailures: [[String]]?
 
     /// Compares `unlearned` with the oracles (and reports `original` beside them).
@@ -152,7 +153,7 @@ public struct AuditReport: Codable, Sendable, Equatable {
         rows.append(distance)
         self.rows = rows
         verdict = Self.verdict(rows)
-        if judgesRetrainedModels && oracles.count >= 3 {
+        if judgesRetrainedModels && oracles.count >= Self.oraclesToJudgeRetraining {
             retrainedFailures = try oracles.indices.map { i in
                 try AuditReport(original: original, unlearned: oracles[i], oracles: oracles.indices.filter { $0 != i }.map { oracles[$0] },
                                 forgetClasses: forgetClasses, configuration: configuration, seconds: [:],
@@ -160,6 +161,9 @@ public struct AuditReport: Codable, Sendable, Equatable {
             }
         }
     }
+
+    /// The fewest oracles with which each is judged against the others (``retrainedFailures``).
+    public static let oraclesToJudgeRetraining = 4
 
     /// The verdict the rows give (see the type's documentation).
     static func verdict(_ rows: [Row]) -> Verdict {
