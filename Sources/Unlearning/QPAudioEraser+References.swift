@@ -62,14 +62,19 @@ extension QPAudioEraser {
             for column in 0 ..< width { weights[f * width + column] = Float.random(in: -bound ... bound, using: &generator) }
         }
         head.weight.value = Tensor(shape: head.weight.shape, scalars: weights)
-        if let bias = head.bias {
-            var values = bias.value.scalars
-            let others = retained.map { Double(values[$0]) }
-            let mean = others.reduce(0, +) / Double(others.count)
-            let deviation = (others.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(others.count - 1, 1))).squareRoot()
-            for f in classes { values[f] = Float(mean - deviation) }
-            bias.value = Tensor(shape: bias.shape, scalars: values)
-        }
+        lowerBiases(of: head, classes: classes, retained: retained)
+    }
+
+    /// The biases of `classes` set one sample standard deviation below the mean of the `retained` rows'
+    /// biases; nothing without a bias.
+    static func lowerBiases(of head: Linear, classes: [Int], retained: [Int]) {
+        guard let bias = head.bias else { return }
+        var values = bias.value.scalars
+        let others = retained.map { Double(values[$0]) }
+        let mean = others.reduce(0, +) / Double(others.count)
+        let deviation = (others.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Double(max(others.count - 1, 1))).squareRoot()
+        for f in classes { values[f] = Float(mean - deviation) }
+        bias.value = Tensor(shape: bias.shape, scalars: values)
     }
 
     /// Phase 1's alternative for the whole head: every row and bias drawn afresh as a new layer draws them

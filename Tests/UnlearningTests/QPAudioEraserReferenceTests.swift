@@ -51,6 +51,25 @@ import Training
         #expect(Swift.abs(Double(head.bias!.value.scalars[2]) - (mean - deviation)) < 1e-5)
     }
 
+    /// The fresh head with low forgotten biases is the fresh head's draw, except the forgotten row's bias
+    /// at the mean minus one standard deviation of the other rows' fresh biases (computed here apart).
+    @Test func aFreshHeadWithLowForgottenBiasesIsTheFreshDrawWithThoseBiasesBelow() throws {
+        let speakers = try ToySpeakers(examplesPerClass: 4), drawn = ToySpeakers.freshModel()
+        let task = try speakers.task(forget: [1])
+        var configuration = QPAudioEraser.Configuration()
+        configuration.rowEdit = .freshHeadLowBias
+        configuration.without = [.superposition, .fineTune, .entropy, .mixing]
+        let run = try QPAudioEraser(configuration: configuration).unlearn(speakers.model, task: task)
+        #expect(run.phases.filter(\.ran).map(\.name) == ["fresh head"])
+        QPAudioEraser.replaceHead(of: drawn, seed: task.seed)
+        #expect(speakers.model.head.weight.value.scalars == drawn.head.weight.value.scalars)
+        let fresh = drawn.head.bias!.value.scalars, after = speakers.model.head.bias!.value.scalars
+        let others = [0, 2, 3].map { Double(fresh[$0]) }, mean = others.reduce(0, +) / 3
+        let deviation = (others.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 2).squareRoot()
+        #expect(Swift.abs(Double(after[1]) - (mean - deviation)) < 1e-6)
+        #expect([0, 2, 3].allSatisfy { after[$0] == fresh[$0] })
+    }
+
     /// Stated margin: with the pull the forgotten examples end at least 20% closer to their neighbour's
     /// centroid than with the same fine-tune without it.
     @Test func theEmbeddingPullBringsTheForgottenVoiceToItsNeighbour() throws {
