@@ -156,8 +156,9 @@ import Training
         #expect(try regrown(seed: 8).head != weights)
     }
 
-    /// The repair preset: the network below the head perturbed, every head row drawn afresh, both trained
-    /// together on retained examples only, then batch norm recalibrated. Forgetting one class after an
+    /// The repair preset: the network below the head perturbed where the forget examples' gradient is
+    /// largest, every head row drawn afresh (the forgotten rows' biases below the retained rows'), both
+    /// trained together on retained examples only, then batch norm recalibrated. Forgetting one class after an
     /// earlier one (the toy's budget raised: 2 epochs over half of 24 examples is a single step), both
     /// forgotten classes end at 0% and their rows shorter than every retained row, which grew with their
     /// classes; every head row and every running statistic is new; same seed → same model, other seed →
@@ -177,7 +178,8 @@ import Training
             let run = try QPAudioEraser(configuration: configuration)
                 .unlearn(speakers.model, task: try speakers.task(forget: [1], earlier: [0], seed: seed))
             #expect(run.phases.filter(\.ran).map(\.name)
-                    == ["fresh head", "backbone perturbation", "uncertainty fine-tune", "batch-norm recalibration"])
+                    == ["saliency", "fresh head", "backbone perturbation", "uncertainty fine-tune",
+                        "batch-norm recalibration"])
             let rowsAfter = head.weight.value.scalars
             #expect((0 ..< 4).allSatisfy { rowsAfter[$0 * width ..< ($0 + 1) * width] != rowsBefore[$0 * width ..< ($0 + 1) * width] })
             let statisticsAfter = speakers.model.namedParameters().filter { $0.name.hasSuffix("running_mean") }
@@ -204,6 +206,7 @@ import Training
         var configuration = QPAudioEraser.Configuration.repair
         configuration.keptStages = kept
         configuration.perturbation = 0
+        configuration.salientShare = 1
         configuration.recalibratesNormalization = false
         configuration.epochs = 3
         configuration.batchSize = 8
@@ -228,6 +231,7 @@ import Training
 
         let model = reference.model
         QPAudioEraser.replaceHead(of: model, seed: task.seed)
+        QPAudioEraser.lowerBiases(of: model.head, classes: task.forgetClasses, retained: task.retainedClasses)
         let frozen = Set(model.stages[..<kept].flatMap { ($0 as Module).trainableParameters.map(ObjectIdentifier.init) })
         let optimizer = Adam(learningRate: configuration.learningRate)
         for batch in configuration.batchPlan.schedule(for: task, epochs: configuration.epochs,
