@@ -61,12 +61,32 @@ public final class PostgresServiceDatabase: ServiceDatabase {
         return components.string ?? url.absoluteString
     }
 
+    /// Creates what ``schema`` describes unless the catalog shows all of it there already. An instance
+    /// that starts beside working ones must not run the DDL: `CREATE INDEX IF NOT EXISTS` takes a share
+    /// lock on `requests` even when the index exists, and the `ledgerHead` insert waits on the head row
+    /// that a completing job holds while it updates `requests`, a deadlock PostgreSQL breaks by failing
+    /// the start. The check reads the catalog only, so it waits on nothing a job holds.
     func migrate() async throws {
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7190001)", logger: logger)
+            for try await complete in try await connection.query(PostgresQuery(unsafeSQL: Self.schemaIsComplete), logger: logger)
+                .decode(Bool.self) where complete {
+                return
+            }
             for statement in Self.schema { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
         }
     }
+
+    /// True when every table, index, function and trigger of ``schema`` exists (a dropped trigger is put
+    /// back at the next start). The head row is made with its table, in the same transaction.
+    static let schemaIsComplete = """
+        SELECT to_regclass('models') IS NOT NULL AND to_regclass('"modelVersions"') IS NOT NULL
+            AND to_regclass('tokens') IS NOT NULL AND to_regclass('requests') IS NOT NULL
+            AND to_regclass('"requestsByModel"') IS NOT NULL AND to_regclass('"requestsByState"') IS NOT NULL
+            AND to_regclass('ledger') IS NOT NULL AND to_regclass('"ledgerHead"') IS NOT NULL
+            AND to_regprocedure('"ledgerIsAppendOnly"()') IS NOT NULL
+            AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'ledgerIsAppendOnly' AND tgrelid = to_regclass('ledger'))
+        """
 
     static let schema = [
         """

@@ -1,6 +1,7 @@
 import Datasets
 import Experiments
 import Foundation
+import PostgresNIO
 @testable import Service
 import TestSupport
 import Testing
@@ -112,5 +113,28 @@ import Training
         for name in try FileManager.default.contentsOfDirectory(atPath: store.path) where name.hasSuffix(".safetensors") && !name.hasPrefix(".") {
             #expect(sha256Hex(try Data(contentsOf: store.appendingPathComponent(name))) + ".safetensors" == name)
         }
+    }
+
+    /// An instance (re)started while another completes a job, which holds the ledger's head row and
+    /// writes to `requests`: it starts at once instead of waiting on those locks or deadlocking with
+    /// them (as happened when a restarted instance ran its schema's DDL again).
+    @Test func anInstanceStartsWhileAnotherHoldsTheLedgerHeadAndWritesRequests() async throws {
+        let url = try TestPostgres.freshDatabase()
+        let working = try await PostgresServiceDatabase(url: url)
+        let startedWhileHeld = try await working.client.withConnection { connection in
+            try await connection.query("BEGIN", logger: working.logger)
+            try await connection.query(#"SELECT sequence FROM "ledgerHead" WHERE id = 1 FOR UPDATE"#, logger: working.logger)
+            try await connection.query("LOCK TABLE requests IN ROW EXCLUSIVE MODE", logger: working.logger)
+            return try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask { _ = try await PostgresServiceDatabase(url: url); return true }
+                group.addTask { try? await Task.sleep(for: .seconds(20)); return false }
+                let first = try await group.next()!
+                try await connection.query("COMMIT", logger: working.logger)   // lets a blocked start finish
+                group.cancelAll()
+                while try await group.next() != nil {}
+                return first
+            }
+        }
+        #expect(startedWhileHeld, "the second instance waited on the locks of the one at work")
     }
 }
