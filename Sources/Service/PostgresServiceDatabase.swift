@@ -65,62 +65,60 @@ public final class PostgresServiceDatabase: ServiceDatabase {
     /// that starts beside working ones must not run the DDL: `CREATE INDEX IF NOT EXISTS` takes a share
     /// lock on `requests` even when the index exists, and the `ledgerHead` insert waits on the head row
     /// that a completing job holds while it updates `requests`, a deadlock PostgreSQL breaks by failing
-    /// the start. The check reads the catalog only, so it waits on nothing a job holds.
+    /// the start. The check reads the catalog only, so it waits on nothing a job holds; a dropped object
+    /// (the append-only trigger, say) is put back at the next start.
     func migrate() async throws {
         try await transaction { connection in
             try await connection.query("SELECT pg_advisory_xact_lock(7190001)", logger: logger)
-            for try await complete in try await connection.query(PostgresQuery(unsafeSQL: Self.schemaIsComplete), logger: logger)
-                .decode(Bool.self) where complete {
+            let complete = "SELECT " + Self.schema.map { "(\($0.exists))" }.joined(separator: " AND ")
+            for try await isComplete in try await connection.query(PostgresQuery(unsafeSQL: complete), logger: logger)
+                .decode(Bool.self) where isComplete {
                 return
             }
-            for statement in Self.schema { try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger) }
+            for statement in Self.schema.flatMap(\.statements) {
+                try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger)
+            }
         }
     }
 
-    /// True when every table, index, function and trigger of ``schema`` exists (a dropped trigger is put
-    /// back at the next start). The head row is made with its table, in the same transaction.
-    static let schemaIsComplete = """
-        SELECT to_regclass('models') IS NOT NULL AND to_regclass('"modelVersions"') IS NOT NULL
-            AND to_regclass('tokens') IS NOT NULL AND to_regclass('requests') IS NOT NULL
-            AND to_regclass('"requestsByModel"') IS NOT NULL AND to_regclass('"requestsByState"') IS NOT NULL
-            AND to_regclass('ledger') IS NOT NULL AND to_regclass('"ledgerHead"') IS NOT NULL
-            AND to_regprocedure('"ledgerIsAppendOnly"()') IS NOT NULL
-            AND EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'ledgerIsAppendOnly' AND tgrelid = to_regclass('ledger'))
-        """
-
-    static let schema = [
-        """
-        CREATE TABLE IF NOT EXISTS models (name TEXT PRIMARY KEY, "classNames" TEXT NOT NULL, "dataPath" TEXT,
-            "activeVersion" INTEGER NOT NULL, "createdAt" TIMESTAMPTZ NOT NULL)
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS "modelVersions" (model TEXT NOT NULL REFERENCES models(name), version INTEGER NOT NULL,
-            sha256 TEXT NOT NULL, "forgottenClasses" TEXT NOT NULL, request TEXT, "createdAt" TIMESTAMPTZ NOT NULL,
-            PRIMARY KEY (model, version))
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS tokens (id TEXT PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
-            name TEXT NOT NULL, "createdAt" TIMESTAMPTZ NOT NULL)
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, model TEXT NOT NULL REFERENCES models(name),
-            state TEXT NOT NULL, "submittedAt" TIMESTAMPTZ NOT NULL, owner TEXT NOT NULL, "idempotencyKey" TEXT,
-            "leaseOwner" TEXT, "leaseExpiresAt" TIMESTAMPTZ, document TEXT NOT NULL, UNIQUE (owner, "idempotencyKey"))
-        """,
-        #"CREATE INDEX IF NOT EXISTS "requestsByModel" ON requests (model, "submittedAt", id)"#,
-        #"CREATE INDEX IF NOT EXISTS "requestsByState" ON requests (state)"#,
-        "CREATE TABLE IF NOT EXISTS ledger (sequence INTEGER PRIMARY KEY, text TEXT NOT NULL, hash TEXT NOT NULL, signature TEXT NOT NULL)",
-        """
-        CREATE TABLE IF NOT EXISTS "ledgerHead" (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL,
-            hash TEXT NOT NULL)
-        """,
-        "INSERT INTO \"ledgerHead\" VALUES (1, 0, '\(LedgerEntry.genesisHash)') ON CONFLICT (id) DO NOTHING",
-        """
-        CREATE OR REPLACE FUNCTION "ledgerIsAppendOnly"() RETURNS trigger AS $$
-        BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$ LANGUAGE plpgsql
-        """,
-        #"DROP TRIGGER IF EXISTS "ledgerIsAppendOnly" ON ledger"#,
-        #"CREATE TRIGGER "ledgerIsAppendOnly" BEFORE UPDATE OR DELETE ON ledger FOR EACH ROW EXECUTE FUNCTION "ledgerIsAppendOnly"()"#,
+    /// The service's tables, indexes, function and trigger, each with a condition on the catalog that holds
+    /// once it exists and the statements that make it (the head row with its table, in one transaction).
+    static let schema: [(exists: String, statements: [String])] = [
+        ("to_regclass('models') IS NOT NULL", ["""
+            CREATE TABLE IF NOT EXISTS models (name TEXT PRIMARY KEY, "classNames" TEXT NOT NULL, "dataPath" TEXT,
+                "activeVersion" INTEGER NOT NULL, "createdAt" TIMESTAMPTZ NOT NULL)
+            """]),
+        (#"to_regclass('"modelVersions"') IS NOT NULL"#, ["""
+            CREATE TABLE IF NOT EXISTS "modelVersions" (model TEXT NOT NULL REFERENCES models(name), version INTEGER NOT NULL,
+                sha256 TEXT NOT NULL, "forgottenClasses" TEXT NOT NULL, request TEXT, "createdAt" TIMESTAMPTZ NOT NULL,
+                PRIMARY KEY (model, version))
+            """]),
+        ("to_regclass('tokens') IS NOT NULL", ["""
+            CREATE TABLE IF NOT EXISTS tokens (id TEXT PRIMARY KEY, sha256 TEXT NOT NULL UNIQUE, role TEXT NOT NULL,
+                name TEXT NOT NULL, "createdAt" TIMESTAMPTZ NOT NULL)
+            """]),
+        ("to_regclass('requests') IS NOT NULL", ["""
+            CREATE TABLE IF NOT EXISTS requests (id TEXT PRIMARY KEY, model TEXT NOT NULL REFERENCES models(name),
+                state TEXT NOT NULL, "submittedAt" TIMESTAMPTZ NOT NULL, owner TEXT NOT NULL, "idempotencyKey" TEXT,
+                "leaseOwner" TEXT, "leaseExpiresAt" TIMESTAMPTZ, document TEXT NOT NULL, UNIQUE (owner, "idempotencyKey"))
+            """]),
+        (#"to_regclass('"requestsByModel"') IS NOT NULL"#,
+         [#"CREATE INDEX IF NOT EXISTS "requestsByModel" ON requests (model, "submittedAt", id)"#]),
+        (#"to_regclass('"requestsByState"') IS NOT NULL"#, [#"CREATE INDEX IF NOT EXISTS "requestsByState" ON requests (state)"#]),
+        ("to_regclass('ledger') IS NOT NULL",
+         ["CREATE TABLE IF NOT EXISTS ledger (sequence INTEGER PRIMARY KEY, text TEXT NOT NULL, hash TEXT NOT NULL, signature TEXT NOT NULL)"]),
+        (#"to_regclass('"ledgerHead"') IS NOT NULL"#, ["""
+            CREATE TABLE IF NOT EXISTS "ledgerHead" (id INTEGER PRIMARY KEY CHECK (id = 1), sequence INTEGER NOT NULL,
+                hash TEXT NOT NULL)
+            """, "INSERT INTO \"ledgerHead\" VALUES (1, 0, '\(LedgerEntry.genesisHash)') ON CONFLICT (id) DO NOTHING"]),
+        (#"to_regprocedure('"ledgerIsAppendOnly"()') IS NOT NULL"#, ["""
+            CREATE OR REPLACE FUNCTION "ledgerIsAppendOnly"() RETURNS trigger AS $$
+            BEGIN RAISE EXCEPTION 'the ledger is append-only'; END $$ LANGUAGE plpgsql
+            """]),
+        ("EXISTS (SELECT 1 FROM pg_trigger WHERE tgname = 'ledgerIsAppendOnly' AND tgrelid = to_regclass('ledger'))", [
+            #"DROP TRIGGER IF EXISTS "ledgerIsAppendOnly" ON ledger"#,
+            #"CREATE TRIGGER "ledgerIsAppendOnly" BEFORE UPDATE OR DELETE ON ledger FOR EACH ROW EXECUTE FUNCTION "ledgerIsAppendOnly"()"#,
+        ]),
     ]
 
     /// Runs `body` in a transaction on one pooled connection: committed when it returns, rolled back
