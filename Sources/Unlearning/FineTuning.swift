@@ -100,17 +100,23 @@ public struct AdamFineTuneConfiguration: MethodConfiguration {
 /// ``BatchPlan``, the model in training mode, minimising `loss(logits, batchIndices)` (see
 /// ``trainEpochs(_:task:phase:schedule:optimizer:run:observer:inputs:embeddingLoss:loss:)``).
 ///
+/// Given `learningRates`, the optimizer's rate at each update follows the schedule it gives for the plan's
+/// steps per epoch (counted over all epochs); without it the optimizer keeps its own rate.
+///
 /// Given `kept` (the outputs of the model's first ``KeptStageOutputs/stages`` stages for every example
 /// the plan visits), the steps start from those outputs and run and update only the later stages and the
 /// head (``LaterStages``). Such steps cost less than a training step of the whole model, so the run then
 /// records the rate of whole-model steps timed on a fresh model instead (``wholeModelRate(for:batchSize:)``).
 func fineTune(_ model: any Classifier, task: UnlearningTask, phase: String, epochs: Int, batchSize: Int,
-              optimizer: any Optimizer, plan: BatchPlan, kept: KeptStageOutputs? = nil, run: inout UnlearningRun,
-              observer: TrainingObserver, embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
+              optimizer: any Optimizer, plan: BatchPlan,
+              learningRates: ((_ stepsPerEpoch: Int) -> LearningRateSchedule)? = nil, kept: KeptStageOutputs? = nil,
+              run: inout UnlearningRun, observer: TrainingObserver,
+              embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
               loss: (_ logits: Tensor, _ batch: [Int]) -> Tensor) throws {
     let schedule = plan.schedule(for: task, epochs: epochs, batchSize: batchSize)
     try trainEpochs(kept.map { LaterStages(of: model, from: $0.stages) } ?? model, task: task, phase: phase,
-                    schedule: schedule, optimizer: optimizer, run: &run, observer: observer, inputs: kept?.batch,
+                    schedule: schedule, optimizer: optimizer, learningRates: learningRates?(schedule.first?.count ?? 0),
+                    run: &run, observer: observer, inputs: kept?.batch,
                     embeddingLoss: embeddingLoss) { logits, _, batch in loss(logits, batch) }
     if kept != nil { run.trainingRate = wholeModelRate(for: task, batchSize: batchSize) }
 }
@@ -140,19 +146,28 @@ func wholeModelRate(for task: UnlearningTask, batchSize: Int) -> UnlearningRun.T
 /// task's examples), minimising `loss(logits, inputs, batchIndices)`. Each batch's inputs are the task's
 /// normalised features, or `inputs(batchIndices)` when given.
 ///
+/// Given `learningRates`, update `n` (0-based over all epochs) runs at `learningRates.learningRate(at: n)`.
+///
 /// Records the mean loss of each epoch (weighted by batch size), the steps and the examples seen in
 /// `run`, and reports every step and epoch to `observer`. Stops with
 /// ``TrainingError/nonFiniteLoss(phase:epoch:step:)`` at a NaN or infinite loss, before that step's update.
 func trainEpochs(_ model: any Classifier, task: UnlearningTask, phase: String, schedule: [[[Int]]],
-                 optimizer: any Optimizer, run: inout UnlearningRun, observer: TrainingObserver,
-                 inputs: ((_ batch: [Int]) -> Tensor)? = nil,
+                 optimizer: any Optimizer, learningRates: LearningRateSchedule? = nil, run: inout UnlearningRun,
+                 observer: TrainingObserver, inputs: ((_ batch: [Int]) -> Tensor)? = nil,
                  embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
                  loss: (_ logits: Tensor, _ inputs: Tensor, _ batch: [Int]) -> Tensor) throws {
     var clock = ProgressClock(totalSteps: schedule.reduce(0) { $0 + $1.count })
+    var stepsBefore = 0
     for (index, batches) in schedule.enumerated() {
+        let first = stepsBefore
+        let prepare = learningRates.map { rates in
+            { (step: Int, _: inout Tensor) in optimizer.learningRate = rates.learningRate(at: first + step) }
+        }
         let summary = try task.trainingPass(of: model, phase: phase, epoch: index + 1, epochs: schedule.count,
                                             batches: batches, optimizer: optimizer, clock: &clock, observer: observer,
-                                            run: &run, inputs: inputs, embeddingLoss: embeddingLoss, loss: loss)
+                                            run: &run, inputs: inputs, prepare: prepare, embeddingLoss: embeddingLoss,
+                                            loss: loss)
+        stepsBefore += batches.count
         run.epochLosses.append(summary.loss)
         observer.epoch(summary)
     }
@@ -165,12 +180,13 @@ extension UnlearningTask {
     func trainingPass(of model: any Classifier, phase: String, epoch: Int, epochs: Int, batches: [[Int]],
                       optimizer: any Optimizer, clock: inout ProgressClock, observer: TrainingObserver,
                       run: inout UnlearningRun, inputs: ((_ batch: [Int]) -> Tensor)? = nil,
+                      prepare: ((_ step: Int, _ input: inout Tensor) -> Void)? = nil,
                       embeddingLoss: ((_ embedding: Tensor, _ batch: [Int]) -> Tensor?)? = nil,
                       loss: (_ logits: Tensor, _ inputs: Tensor, _ batch: [Int]) -> Tensor) throws -> EpochSummary {
         let summary = try Training.trainingPass(of: model, inputs: inputs ?? { features.batch($0, normalizedWith: statistics) },
                                                 labels: labels,
                                                 batches: batches, optimizer: optimizer, epoch: epoch, epochs: epochs,
-                                                phase: phase, clock: &clock, observer: observer,
+                                                phase: phase, clock: &clock, observer: observer, prepare: prepare,
                                                 embeddingLoss: embeddingLoss, loss: loss)
         let examples = batches.reduce(0) { $0 + $1.count }
         run.steps += batches.count

@@ -121,8 +121,15 @@ public struct QPAudioEraser: UnlearningMethod {
         public var lambda: Float = 1
         /// E, the fine-tuning epochs of phase 3. Default 5.
         public var epochs = 5
-        /// Adam's learning rate in phase 3. Default 1e-3.
+        /// Adam's learning rate in phase 3 (the peak of a cosine ``schedule``). Default 1e-3.
         public var learningRate: Float = 1e-3
+        /// How phase 3's learning rate moves over its updates: constant (the paper), or a linear warm-up
+        /// over ``warmupFraction`` of them to ``learningRate`` and half a cosine down to 0 at the last, as
+        /// a transformer's recipe trains it, so that fresh Adam moments do not take full steps on a trained
+        /// network. Default ``TrainingConfiguration/ScheduleKind/constant`` (not in the paper otherwise).
+        public var schedule = TrainingConfiguration.ScheduleKind.constant
+        /// The share of phase 3's updates spent warming up under the cosine ``schedule``. Default 0.05.
+        public var warmupFraction = 0.05
         /// Examples per step in phase 3. Default 32.
         public var batchSize = 32
         /// ε, the mixing strength of phase 4. Default 0.5 (the authors' code; the paper says 0.2–0.5).
@@ -235,6 +242,8 @@ public struct QPAudioEraser: UnlearningMethod {
             c.lambda = 1
             c.epochs = 5
             c.learningRate = 1e-3
+            c.schedule = .constant
+            c.warmupFraction = 0.05
             c.batchSize = 32
             c.epsilon = 0.5
             c.headEdit = .mixing
@@ -262,6 +271,7 @@ public struct QPAudioEraser: UnlearningMethod {
             try Check.nonNegative("lambda", lambda)
             try Check.count("epochs", epochs, atLeast: 0)
             try Check.positive("learningRate", learningRate)
+            try Check.within("warmupFraction", warmupFraction, 0 ..< 1)
             try Check.count("batchSize", batchSize, atLeast: 1)
             try Check.within("epsilon", epsilon, 0 ... 1)
             try Check.nonNegative("embeddingPull", embeddingPull)
@@ -348,8 +358,10 @@ public struct QPAudioEraser: UnlearningMethod {
             }
             try fineTune(model, task: task, phase: Phase.fineTune.title, epochs: c.epochs, batchSize: c.batchSize,
                          optimizer: c.salientUpdates ? MaskedUpdates(Adam(learningRate: c.learningRate), masks: salient!)
-                             : Adam(learningRate: c.learningRate), plan: c.batchPlan, kept: kept,
-                         run: &run, observer: observer, embeddingLoss: pull) { logits, batch in
+                             : Adam(learningRate: c.learningRate), plan: c.batchPlan,
+                         learningRates: TrainingConfiguration(epochs: c.epochs, learningRate: c.learningRate, schedule: c.schedule,
+                                                              warmupFraction: c.warmupFraction).learningRateSchedule,
+                         kept: kept, run: &run, observer: observer, embeddingLoss: pull) { logits, batch in
                 var rows = [Float](), mask = [Float](), shield = [Float]()
                 rows.reserveCapacity(batch.count * k)
                 for index in batch {

@@ -213,4 +213,55 @@ private func task(classCount: Int = 3, forget: [Int], earlier: [Int] = [], seed:
         idle.salientUpdates = true
         #expect((#expect(throws: ConfigurationError.self) { try idle.validate() })?.field == "salientUpdates")
     }
+
+    /// A cosine `schedule` sets phase 3's rate at every update, counted across epochs: 0 at the first, the
+    /// peak `learningRate` at the end of the warm-up, falling to 0 at the last; the default keeps the
+    /// optimizer's constant rate.
+    @Test func phase3FollowsItsLearningRateSchedule() throws {
+        let speakers = try ToySpeakers()
+        let task = try speakers.task(forget: [1])
+        let plan = BatchPlan(retainFraction: 0.5, examples: .retain)
+        let epochs = 3, batchSize = 8
+        let stepsPerEpoch = plan.batches(for: task, epoch: 1, batchSize: batchSize).count
+        func rates(_ schedule: TrainingConfiguration.ScheduleKind) throws -> [Float] {
+            let optimizer = RateRecorder(Adam(learningRate: 2e-3))
+            var run = UnlearningRun(method: "test", settings: [:])
+            let recipe = TrainingConfiguration(epochs: epochs, learningRate: 2e-3, schedule: schedule, warmupFraction: 0.25)
+            try fineTune(speakers.model, task: task, phase: "test", epochs: epochs, batchSize: batchSize, optimizer: optimizer,
+                         plan: plan, learningRates: recipe.learningRateSchedule, run: &run, observer: .silent) { logits, batch in
+                crossEntropy(logits: logits, labels: batch.map { task.labels[$0] })
+            }
+            return optimizer.rates
+        }
+        let cosine = try rates(.cosine)
+        let total = epochs * stepsPerEpoch, warmup = Int((0.25 * Double(total - 1)).rounded())
+        #expect(stepsPerEpoch >= 3 && cosine.count == total)
+        #expect(cosine.first == 0 && cosine.last == 0 && cosine[warmup] == 2e-3)
+        #expect(zip(cosine.prefix(warmup), cosine.dropFirst().prefix(warmup)).allSatisfy { $0 < $1 })
+        #expect(zip(cosine[warmup...], cosine[(warmup + 1)...]).allSatisfy { $0 > $1 })
+        #expect(try rates(.constant) == [Float](repeating: 2e-3, count: total))
+
+        var configuration = QPAudioEraser.Configuration()
+        configuration.warmupFraction = 1
+        #expect((#expect(throws: ConfigurationError.self) { try configuration.validate() })?.field == "warmupFraction")
+        #expect(QPAudioEraser.Configuration.paper.schedule == .constant)
+    }
+}
+
+/// An optimizer that records the rate of each update it passes on to `base`.
+private final class RateRecorder: Optimizer {
+    let base: any Optimizer
+    var rates: [Float] = []
+
+    init(_ base: any Optimizer) { self.base = base }
+
+    var learningRate: Float {
+        get { base.learningRate }
+        set { base.learningRate = newValue }
+    }
+
+    func update(_ model: Module, along gradients: ParameterGradients) {
+        rates.append(base.learningRate)
+        base.update(model, along: gradients)
+    }
 }
