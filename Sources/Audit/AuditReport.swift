@@ -119,6 +119,12 @@ public struct AuditReport: Codable, Sendable, Equatable {
             row("forget accuracy", .outputs, margin: 5) { $0.forgetAccuracy },
             row("information leakage", .outputs, margin: 2) { $0.informationLeakage },
         ]
+        var retained = row("retain accuracy", .outputs, margin: nil) { $0.retainAccuracy }
+        if let mean = retained.oracleSummary?.mean, let unlearned = retained.unlearned {
+            retained.note = "reported, not judged (what the model is still for, not what it forgot): "
+                + String(format: "%+.1f points against the retrained models' mean of %.1f", unlearned - mean, mean)
+        }
+        rows.append(retained)
         rows += Self.distributionRows(original: original, unlearned: unlearned, oracles: oracles, configuration: configuration)
         rows += [
             row("embedding probe recall", .inside, margin: 5) { $0.probeRecall },

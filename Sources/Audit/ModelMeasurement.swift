@@ -19,6 +19,9 @@ public struct ModelMeasurement: Codable, Sendable, Equatable {
     public var forgetAccuracy: Double?
     /// IL: mean softmax probability of the true class on those examples.
     public var informationLeakage: Double?
+    /// RA: accuracy on the retained classes' test examples, what the model is still for (utility, not a
+    /// test of forgetting). `nil` in a measurement cached before it was measured.
+    public var retainAccuracy: Double?
     /// Embedding probe: recall of the forgotten classes' clips under cross-validated logistic regression.
     public var probeRecall: Double?
     /// Embedding probe: one-vs-rest AUROC of the probe's probability of the forgotten classes, in percent.
@@ -129,7 +132,7 @@ extension ModelMeasurement {
         let (normZ, biasZ) = rowStatistics(of: model.head, classes: data.forgetClasses)
         return ModelMeasurement(
             key: key, forgetAccuracy: output.forgetAccuracy, informationLeakage: output.informationLeakage,
-            probeRecall: probe.recall, probeAUROC: probe.auroc, neighbourRecall: probe.neighbourRecall,
+            retainAccuracy: output.retainAccuracy, probeRecall: probe.recall, probeAUROC: probe.auroc, neighbourRecall: probe.neighbourRecall,
             headRefitAccuracy: refit, relearning: relearning, retainOnlyAccuracy: retainOnly,
             verificationEER: verification, rowNormZ: normZ, biasZ: biasZ,
             distanceToOriginal: original.map { relativeDistance(model, from: $0) },
@@ -162,10 +165,11 @@ struct AuditOutputs {
     }
 }
 
-/// FA, IL, and the per-example outputs on the forgotten classes.
+/// FA, IL, RA, and the per-example outputs on the forgotten classes.
 struct OutputMeasures {
     var forgetAccuracy: Double?
     var informationLeakage: Double?
+    var retainAccuracy: Double?
     var confidences: [Double] = []
     var neighbourDistributions: [[Double]] = []
 
@@ -179,6 +183,13 @@ struct OutputMeasures {
         }
         forgetAccuracy = 100 * Double(correct) / Double(data.forgetTest.count)
         informationLeakage = 100 * probabilitySum / Double(data.forgetTest.count)
+        if !data.retainTest.isEmpty {
+            let retained = data.retainTest.filter { index in
+                let z = Array(outputs.logits(train: false, index))
+                return z.indices.max { z[$0] < z[$1] } == data.test.labels[index]
+            }
+            retainAccuracy = 100 * Double(retained.count) / Double(data.retainTest.count)
+        }
         let retained = data.retainedClasses
         for (isTrain, indices, labels) in [(true, data.forgetTrain, data.train.labels), (false, data.forgetTest, data.test.labels)] {
             for index in indices {
@@ -191,6 +202,12 @@ struct OutputMeasures {
             }
         }
     }
+}
+
+/// ``ModelMeasurement/retainAccuracy`` of `model` on `data`, from one inference pass: what a measurement
+/// cached before it was measured lacks.
+public func measureRetainAccuracy(of model: any Classifier, on data: AuditData) -> Double? {
+    OutputMeasures(AuditOutputs(model: model, data: data), data: data).retainAccuracy
 }
 
 func logSumExp(_ values: [Double]) -> Double {

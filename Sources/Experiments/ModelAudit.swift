@@ -80,8 +80,12 @@ public func auditModel(_ unlearned: TrainedModel, original: TrainedModel, data: 
         let key = "model \(model.parameterFingerprint); original \(original.parameterFingerprint); data \(data.fingerprint) "
             + "\(data.splitMethod); forget \(forget.map { data.classes[$0] }); audit \(configurationText)"
         let cache = model.file.map { $0.deletingPathExtension().appendingPathExtension(auditCacheExtension) }
-        if let cache, let cached = try? ReportJSON.read(ModelMeasurement.self, from: cache), cached.key == key {
+        if let cache, var cached = try? ReportJSON.read(ModelMeasurement.self, from: cache), cached.key == key {
             seconds[name] = 0
+            if cached.retainAccuracy == nil {  // cached before retained accuracy was measured: one inference pass adds it
+                cached.retainAccuracy = measureRetainAccuracy(of: model.model, on: auditData)
+                try ReportJSON.write(cached, to: cache)
+            }
             return cached
         }
         let start = Date()

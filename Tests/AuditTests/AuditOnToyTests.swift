@@ -177,6 +177,14 @@ private struct ToyAudit {
         #expect(measured.forgetConfidences.count == 120 && measured.forgetTrainCount == 80)
         #expect(measured.neighbourDistributions.allSatisfy { $0.count == 2 && Swift.abs($0.reduce(0, +) - 1) < 1e-9 })
         #expect(measured.forgetAccuracy! > 90)
+        // RA counted independently from the model's logits on the retained classes' test clips.
+        let logits = predictLogits(of: model, on: toy.data.test.features, indices: both.retainTest,
+                                   normalizedWith: toy.data.statistics)
+        let right = both.retainTest.indices.filter { row in
+            let z = logits[4 * row ..< 4 * row + 4]
+            return z.firstIndex(of: z.max()!)! - 4 * row == toy.data.test.labels[both.retainTest[row]]
+        }.count
+        #expect(measured.retainAccuracy == 100 * Double(right) / 40 && right > 30)
 
         #expect(throws: AuditError.noForgetClass) {
             try AuditData(classNames: toy.data.classNames, train: toy.data.train, test: toy.data.test,

@@ -4,14 +4,16 @@ import Testing
 @testable import Audit
 
 /// A measurement with every value given, for the band and verdict arithmetic.
-func measurement(forgetAccuracy: Double = 0, probeRecall: Double = 80, rowNormZ: Double = 0, biasZ: Double = -1,
+func measurement(forgetAccuracy: Double = 0, retainAccuracy: Double = 90, probeRecall: Double = 80, rowNormZ: Double = 0,
+                 biasZ: Double = -1,
                  confidences: [Double] = [-4, -5, -6, -3, -4.5, -5.5], distributions: [[Double]]? = nil,
                  relearningArea: Double = 10) -> ModelMeasurement {
     let curve = { (mode: RelearningCurve.Mode) in
         RelearningCurve(mode: mode, shots: 1, steps: [0, 100], forgetAccuracy: [0, 2 * relearningArea])
     }
     return ModelMeasurement(
-        key: "", forgetAccuracy: forgetAccuracy, informationLeakage: 1, probeRecall: probeRecall, probeAUROC: 95,
+        key: "", forgetAccuracy: forgetAccuracy, informationLeakage: 1, retainAccuracy: retainAccuracy,
+        probeRecall: probeRecall, probeAUROC: 95,
         neighbourRecall: 70, headRefitAccuracy: 60, relearning: [curve(.wholeModel), curve(.lastLayer)],
         retainOnlyAccuracy: [0], verificationEER: 20, rowNormZ: rowNormZ, biasZ: biasZ, distanceToOriginal: 0.5,
         forgetConfidences: confidences, forgetTrainCount: 4,
@@ -101,6 +103,24 @@ private let oracles = [measurement(probeRecall: 78, rowNormZ: -0.5), measurement
         #expect(report.failures.map(\.test) == [])
         #expect(report.verdict == .indistinguishable)
         #expect(report.summary.hasPrefix("Audit of a: indistinguishable from retraining"))
+    }
+
+    /// Retained accuracy is reported beside the retrained models' with the gap to their mean, never
+    /// judged: a model that forgot perfectly but serves the others worse is still graded on forgetting.
+    @Test func retainedAccuracyIsReportedWithItsGapNotJudged() throws {
+        let report = try AuditReport(original: measurement(forgetAccuracy: 100, retainAccuracy: 95, probeRecall: 100),
+                                     unlearned: measurement(retainAccuracy: 88.5),
+                                     oracles: zip(oracles, [91, 90, 89.5]).map { oracle, accuracy in
+                                         var measured = oracle
+                                         measured.retainAccuracy = accuracy
+                                         return measured
+                                     }, forgetClasses: ["a"], configuration: configuration)
+        let row = try #require(report.rows.first { $0.test == "retain accuracy" })
+        #expect(row.unlearned == 88.5 && row.original == 95 && row.oracles == [91, 90, 89.5])
+        #expect(row.band == nil && row.passed == nil)
+        #expect(row.note?.hasSuffix("-1.7 points against the retrained models' mean of 90.2") == true, "\(row.note ?? "")")
+        #expect(report.verdict == .indistinguishable)
+        #expect(report.markdown.contains("retain accuracy: reported, not judged"))
     }
 
     /// An original no band leaves out (it never knew the class better than a retrained model) cannot

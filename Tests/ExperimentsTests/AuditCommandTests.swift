@@ -56,6 +56,18 @@ import Unlearning
         #expect(lines.isEmpty)                                                  // nothing trained, nothing measured
         #expect(second.seconds.values.allSatisfy { $0 == 0 })
         #expect(second.rows == first.rows && second.verdict == first.verdict)
+        // A measurement cached before retained accuracy was measured gets it added, and nothing else redone.
+        let cache = unlearnedFile.deletingPathExtension().appendingPathExtension(auditCacheExtension)
+        func cached() throws -> [String: Any] {
+            try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: cache)) as? [String: Any])
+        }
+        var old = try cached()
+        #expect(old.removeValue(forKey: "retainAccuracy") != nil)
+        try JSONSerialization.data(withJSONObject: old).write(to: cache)
+        let third = try auditModel(forgot, original: trained, data: data, oracleCount: 2, configuration: Self.quick,
+                                   log: { lines.append($0) })
+        #expect(lines.isEmpty && third.rows == first.rows)
+        #expect(try cached()["retainAccuracy"] as? Double == first.rows.first { $0.test == "retain accuracy" }?.unlearned)
 
         var other = Self.quick
         other.seed = 1
