@@ -177,3 +177,19 @@ public enum Check {
         try that(range.contains(value), field, value, allowed: "in \(range.lowerBound) to below \(range.upperBound)")
     }
 }
+
+/// A setting that takes one of a fixed set of names (an enumeration of strings): decoding any other name
+/// fails with the names it takes, so `--setting rowEdit=bogus` says what would do.
+public protocol SettingChoice: RawRepresentable<String>, CaseIterable, Codable {}
+
+extension SettingChoice {
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        let name = try container.decode(String.self)
+        guard let choice = Self(rawValue: name) else {
+            throw DecodingError.dataCorruptedError(
+                in: container, debugDescription: "no such choice '\(name)' (one of: \(Self.allCases.map(\.rawValue).joined(separator: ", ")))")
+        }
+        self = choice
+    }
+}

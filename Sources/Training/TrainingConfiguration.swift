@@ -43,7 +43,7 @@ public struct TrainingConfiguration: CheckedConfiguration {
     }
 
     /// The learning-rate schedules a recipe can name.
-    public enum ScheduleKind: String, Codable, CaseIterable, Sendable {
+    public enum ScheduleKind: String, SettingChoice, Sendable {
         case constant, cosine
     }
 

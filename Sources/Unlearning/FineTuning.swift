@@ -15,7 +15,7 @@ import Training
 /// - `examples`: only the retain examples (fine-tuning) or only the forget examples (negative gradient).
 public struct BatchPlan: CheckedConfiguration {
     /// Which of the task's examples the epochs visit.
-    public enum Examples: String, Codable, CaseIterable, Sendable {
+    public enum Examples: String, SettingChoice, Sendable {
         /// Forget and retain examples together (the default).
         case all
         /// The retained classes' examples only.

@@ -32,7 +32,7 @@ import Training
 /// ```
 public struct QPAudioEraser: UnlearningMethod {
     /// What phase 2 makes the forget examples' targets.
-    public enum ForgetTarget: String, Codable, CaseIterable, Sendable {
+    public enum ForgetTarget: String, SettingChoice, Sendable {
         /// The paper's `1/K` on every class, the forget class included, so about `1/K` of the probability
         /// stays on it (information leakage ≈ 1/K).
         case uniform
@@ -46,7 +46,7 @@ public struct QPAudioEraser: UnlearningMethod {
     }
 
     /// What phase 1 does to the forgotten rows of the head.
-    public enum RowEdit: String, Codable, CaseIterable, Sendable {
+    public enum RowEdit: String, SettingChoice, Sendable {
         /// The paper's destructive interference: the row scaled by `s·cos φ`, the bias by `cos φ`.
         case interference
         /// A fresh row, as a new layer would start (``QPAudioEraser/reinitialise(head:classes:retained:seed:)``).
@@ -74,7 +74,7 @@ public struct QPAudioEraser: UnlearningMethod {
     }
 
     /// What phase 4 does to the head.
-    public enum HeadEdit: String, Codable, CaseIterable, Sendable {
+    public enum HeadEdit: String, SettingChoice, Sendable {
         /// The paper's entanglement mixing, `W ← M·W`.
         case mixing
         /// The head retrained from fresh rows, by the model's recipe, on the embeddings the model now
@@ -94,7 +94,7 @@ public struct QPAudioEraser: UnlearningMethod {
     /// The parts of the method an ablation can switch off: the four phases, and the entropy term of
     /// phase 3. The raw values are what `--without` and scenario files take; ``title`` is what run
     /// records and tables print.
-    public enum Phase: String, Codable, CaseIterable, Sendable {
+    public enum Phase: String, SettingChoice, Sendable {
         case interference
         case superposition
         case fineTune = "fine-tune"

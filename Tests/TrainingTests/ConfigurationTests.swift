@@ -76,6 +76,7 @@ import Testing
         (#"{"validationFraction": 0}"#, "earlyStoppingPatience", "must be used with a validationFraction above 0"),
         (#"{"batchsize": 64}"#, "batchsize", "has no setting 'batchsize' (its settings here: batchSize, earlyStoppingPatience"),
         (#"{"epochs": "many"}"#, "epochs", "setting epochs: "),
+        (#"{"schedule": "linear"}"#, "schedule", "setting schedule: no such choice 'linear' (one of: constant, cosine)"),
         (#"[1, 2]"#, "", "settings must be a JSON object of fields, not [1,2]"),
     ])
     func badChangesNameTheField(changes: String, field: String, message: String) throws {
