@@ -132,7 +132,8 @@ extension ModelMeasurement {
         let (normZ, biasZ) = rowStatistics(of: model.head, classes: data.forgetClasses)
         return ModelMeasurement(
             key: key, forgetAccuracy: output.forgetAccuracy, informationLeakage: output.informationLeakage,
-            retainAccuracy: output.retainAccuracy, probeRecall: probe.recall, probeAUROC: probe.auroc, neighbourRecall: probe.neighbourRecall,
+            retainAccuracy: output.retainAccuracy, probeRecall: probe.recall, probeAUROC: probe.auroc,
+            neighbourRecall: probe.neighbourRecall,
             headRefitAccuracy: refit, relearning: relearning, retainOnlyAccuracy: retainOnly,
             verificationEER: verification, rowNormZ: normZ, biasZ: biasZ,
             distanceToOriginal: original.map { relativeDistance(model, from: $0) },
@@ -184,11 +185,11 @@ struct OutputMeasures {
         forgetAccuracy = 100 * Double(correct) / Double(data.forgetTest.count)
         informationLeakage = 100 * probabilitySum / Double(data.forgetTest.count)
         if !data.retainTest.isEmpty {
-            let retained = data.retainTest.filter { index in
+            let right = data.retainTest.filter { index in
                 let z = Array(outputs.logits(train: false, index))
                 return z.indices.max { z[$0] < z[$1] } == data.test.labels[index]
             }
-            retainAccuracy = 100 * Double(retained.count) / Double(data.retainTest.count)
+            retainAccuracy = 100 * Double(right.count) / Double(data.retainTest.count)
         }
         let retained = data.retainedClasses
         for (isTrain, indices, labels) in [(true, data.forgetTrain, data.train.labels), (false, data.forgetTest, data.test.labels)] {

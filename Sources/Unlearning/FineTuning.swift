@@ -98,7 +98,7 @@ public struct AdamFineTuneConfiguration: MethodConfiguration {
 
 /// The fine-tuning loop the methods share: `epochs` passes of `optimizer` over the batches of a
 /// ``BatchPlan``, the model in training mode, minimising `loss(logits, batchIndices)` (see
-/// ``trainEpochs(_:task:phase:schedule:optimizer:run:observer:inputs:embeddingLoss:loss:)``).
+/// ``trainEpochs(_:task:phase:schedule:optimizer:learningRates:run:observer:inputs:embeddingLoss:loss:)``).
 ///
 /// Given `learningRates`, the optimizer's rate at each update follows the schedule it gives for the plan's
 /// steps per epoch (counted over all epochs); without it the optimizer keeps its own rate.
