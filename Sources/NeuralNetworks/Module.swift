@@ -86,10 +86,17 @@ public protocol Classifier: Layer {
     /// erasure can keep the first stages as trained and run them once
     /// (``runStages(_:on:)``; `QPAudioEraser.Configuration.keptStages`).
     var stages: [any Layer] { get }
+    /// A head of ``head``'s shape drawn as this architecture's initialisation draws it: the rows and biases
+    /// a retraining starts from (PyTorch's `nn.Linear` default unless the architecture says otherwise).
+    func freshHead(using generator: inout some RandomNumberGenerator) -> Linear
 }
 
 extension Classifier {
     public var classCount: Int { head.weight.shape[0] }
+
+    public func freshHead(using generator: inout some RandomNumberGenerator) -> Linear {
+        Linear(inputCount: head.inputCount, outputCount: head.outputCount, bias: head.bias != nil, using: &generator)
+    }
 
     /// Stages `range` of ``stages`` applied in turn to `input`: `runStages(0 ..< stages.count, on: x)` is
     /// `embedding(x)`, and `runStages(k ..< n, on: runStages(0 ..< k, on: x))` is too.

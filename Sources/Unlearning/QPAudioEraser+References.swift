@@ -50,17 +50,16 @@ extension QPAudioEraser {
         return references
     }
 
-    /// Phase 1's alternative: each forgotten row of the head drawn afresh as PyTorch draws a new row
-    /// (uniform in `±1/√d`, seeded), its bias one standard deviation below the mean of the other rows'
-    /// biases, so that no statistic of the row points at the class and the fine-tune shapes it as
-    /// training without the class would have.
-    static func reinitialise(head: Linear, classes: [Int], retained: [Int], seed: UInt64) {
+    /// Phase 1's alternative: each forgotten row of the head drawn afresh as the architecture draws a new
+    /// head (``Classifier/freshHead(using:)``, seeded), its bias one standard deviation below the mean of
+    /// the other rows' biases, so that no statistic of the row points at the class and the fine-tune
+    /// shapes it as training without the class would have.
+    static func reinitialise(rowsOf model: any Classifier, classes: [Int], retained: [Int], seed: UInt64) {
         var generator = SplitMix64(seed: seed ^ 0x2E1A17)
-        let width = head.inputCount, bound = 1 / Float(width).squareRoot()
+        let head = model.head, width = head.inputCount
+        let drawn = model.freshHead(using: &generator).weight.value.scalars
         var weights = head.weight.value.scalars
-        for f in classes {
-            for column in 0 ..< width { weights[f * width + column] = Float.random(in: -bound ... bound, using: &generator) }
-        }
+        for f in classes { weights.replaceSubrange(f * width ..< (f + 1) * width, with: drawn[f * width ..< (f + 1) * width]) }
         head.weight.value = Tensor(shape: head.weight.shape, scalars: weights)
         lowerBiases(of: head, classes: classes, retained: retained)
     }
@@ -77,12 +76,12 @@ extension QPAudioEraser {
         bias.value = Tensor(shape: bias.shape, scalars: values)
     }
 
-    /// Phase 1's alternative for the whole head: every row and bias drawn afresh as a new layer draws them
-    /// (seeded).
+    /// Phase 1's alternative for the whole head: every row and bias drawn afresh as the architecture draws
+    /// a new head (``Classifier/freshHead(using:)``, seeded): where a retraining starts.
     static func replaceHead(of model: any Classifier, seed: UInt64) {
         var generator = SplitMix64(seed: seed ^ 0xF2E5)
         let head = model.head
-        let fresh = Linear(inputCount: head.inputCount, outputCount: head.outputCount, bias: head.bias != nil, using: &generator)
+        let fresh = model.freshHead(using: &generator)
         head.weight.value = fresh.weight.value
         if let bias = head.bias, let drawn = fresh.bias { bias.value = drawn.value }
     }

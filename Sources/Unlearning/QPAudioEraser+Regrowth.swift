@@ -38,8 +38,7 @@ extension QPAudioEraser {
         let embedded = predictEmbeddings(of: model, on: task.features, indices: sample, normalizedWith: task.statistics)
         let embeddings = Tensor(shape: [sample.count, head.inputCount], scalars: embedded.embeddings)
         let labels = sample.map { task.labels[$0] }
-        let fresh = Linear(inputCount: head.inputCount, outputCount: head.outputCount, bias: head.bias != nil,
-                           using: &generator)
+        let fresh = model.freshHead(using: &generator)
         let batchSize = min(recipe.batchSize, sample.count)
         let stepsPerEpoch = (task.retainIndices.count + recipe.batchSize - 1) / recipe.batchSize
         let schedule = recipe.learningRateSchedule(stepsPerEpoch: stepsPerEpoch)

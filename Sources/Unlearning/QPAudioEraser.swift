@@ -49,7 +49,7 @@ public struct QPAudioEraser: UnlearningMethod {
     public enum RowEdit: String, SettingChoice, Sendable {
         /// The paper's destructive interference: the row scaled by `s·cos φ`, the bias by `cos φ`.
         case interference
-        /// A fresh row, as a new layer would start (``QPAudioEraser/reinitialise(head:classes:retained:seed:)``).
+        /// A fresh row, as a retraining would start (``QPAudioEraser/reinitialise(rowsOf:classes:retained:seed:)``).
         case reinitialisation
         /// Every row of the head drawn afresh (``QPAudioEraser/replaceHead(of:seed:)``), the retained ones
         /// too, so that phase 3 grows the whole head together with the network below it, as a retraining
@@ -314,7 +314,7 @@ public struct QPAudioEraser: UnlearningMethod {
             case .interference:
                 Self.interfere(head: model.head, classes: task.forgetClasses, phase: c.phase, weightScale: c.weightScale)
             case .reinitialisation:
-                Self.reinitialise(head: model.head, classes: task.forgetClasses, retained: task.retainedClasses,
+                Self.reinitialise(rowsOf: model, classes: task.forgetClasses, retained: task.retainedClasses,
                                   seed: task.seed)
             case .freshHead:
                 Self.replaceHead(of: model, seed: task.seed)

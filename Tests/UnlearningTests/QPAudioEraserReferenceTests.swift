@@ -1,5 +1,6 @@
 import Foundation
 import NeuralNetworks
+import Models
 import Tensors
 import Testing
 import Training
@@ -40,7 +41,7 @@ import Training
         let speakers = try ToySpeakers(examplesPerClass: 8)
         let head = speakers.model.head
         let before = head.weight.value.scalars, biases = head.bias!.value.scalars
-        QPAudioEraser.reinitialise(head: head, classes: [2], retained: [0, 1, 3], seed: 4)
+        QPAudioEraser.reinitialise(rowsOf: speakers.model, classes: [2], retained: [0, 1, 3], seed: 4)
         let width = head.inputCount, after = head.weight.value.scalars
         let bound = 1 / Float(width).squareRoot()
         #expect(after[2 * width ..< 3 * width].allSatisfy { Swift.abs($0) <= bound })
@@ -49,6 +50,26 @@ import Training
         let others = [0, 1, 3].map { Double(biases[$0]) }, mean = others.reduce(0, +) / 3
         let deviation = (others.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / 2).squareRoot()
         #expect(Swift.abs(Double(head.bias!.value.scalars[2]) - (mean - deviation)) < 1e-5)
+    }
+
+    /// A fresh head starts as the architecture starts one: PyTorch's `nn.Linear` draw for the CNN, timm's
+    /// truncated normal σ 0.02 with zero biases for ViT-Tiny (which a `nn.Linear` draw, spread ±1/√d,
+    /// would not match: its biases would start four times as spread as a trained ViT's end).
+    @Test func aFreshHeadIsDrawnAsTheArchitectureDrawsOne() throws {
+        var generator = SplitMix64(seed: 1)
+        let vit = ViTTiny(classCount: 40, inputSize: (16, 16), dimension: 64, depth: 1, headCount: 2, mlpDimension: 64,
+                          using: &generator)
+        let trained = vit.head.weight.value.scalars
+        QPAudioEraser.replaceHead(of: vit, seed: 7)
+        let weights = vit.head.weight.value.scalars
+        let spread = (weights.reduce(0) { $0 + Double($1 * $1) } / Double(weights.count)).squareRoot()
+        #expect(vit.head.bias!.value.scalars.allSatisfy { $0 == 0 } && weights != trained)
+        #expect(Swift.abs(spread - 0.02) < 0.002, "\(spread)")                      // 2,560 draws: ± 3%
+        let cnn = ToySpeakers.freshModel(), width = cnn.head.inputCount
+        QPAudioEraser.replaceHead(of: cnn, seed: 7)
+        var same = SplitMix64(seed: 7 ^ 0xF2E5)
+        let drawn = Linear(inputCount: width, outputCount: cnn.head.outputCount, using: &same)
+        #expect(cnn.head.weight.value.scalars == drawn.weight.value.scalars && cnn.head.bias!.value.scalars == drawn.bias!.value.scalars)
     }
 
     /// The fresh head with low forgotten biases is the fresh head's draw, except the forgotten row's bias
