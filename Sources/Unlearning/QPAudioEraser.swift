@@ -130,6 +130,11 @@ public struct QPAudioEraser: UnlearningMethod {
         public var schedule = TrainingConfiguration.ScheduleKind.constant
         /// The share of phase 3's updates spent warming up under the cosine ``schedule``. Default 0.05.
         public var warmupFraction = 0.05
+        /// Phase 3's learning rate for the head's weights and biases, as a multiple of ``learningRate`` (a
+        /// parameter group of its own, ``ScaledLearningRate``), so that a fresh head drawn small, as a
+        /// transformer's is, can grow to a trained head's size within the repair's few updates. Default 1
+        /// (not in the paper otherwise).
+        public var headLearningRateScale: Float = 1
         /// Examples per step in phase 3. Default 32.
         public var batchSize = 32
         /// ε, the mixing strength of phase 4. Default 0.5 (the authors' code; the paper says 0.2–0.5).
@@ -244,6 +249,7 @@ public struct QPAudioEraser: UnlearningMethod {
             c.learningRate = 1e-3
             c.schedule = .constant
             c.warmupFraction = 0.05
+            c.headLearningRateScale = 1
             c.batchSize = 32
             c.epsilon = 0.5
             c.headEdit = .mixing
@@ -272,6 +278,7 @@ public struct QPAudioEraser: UnlearningMethod {
             try Check.count("epochs", epochs, atLeast: 0)
             try Check.positive("learningRate", learningRate)
             try Check.within("warmupFraction", warmupFraction, 0 ..< 1)
+            try Check.positive("headLearningRateScale", headLearningRateScale)
             try Check.count("batchSize", batchSize, atLeast: 1)
             try Check.within("epsilon", epsilon, 0 ... 1)
             try Check.nonNegative("embeddingPull", embeddingPull)
@@ -356,9 +363,14 @@ public struct QPAudioEraser: UnlearningMethod {
                 let distance = embedding.indexSelect(alongAxis: 0, indices: rows) - centres
                 return (distance * distance).mean() * (c.embeddingPull * Float(rows.count) / Float(batch.count))
             }
+            let makeOptimizer = { (rate: Float) -> any Optimizer in
+                c.salientUpdates ? MaskedUpdates(Adam(learningRate: rate), masks: salient!) : Adam(learningRate: rate)
+            }
+            let optimizer = c.headLearningRateScale == 1 ? makeOptimizer(c.learningRate)
+                : ScaledLearningRate(of: model.head.trainableParameters, by: c.headLearningRateScale,
+                                     learningRate: c.learningRate, make: makeOptimizer)
             try fineTune(model, task: task, phase: Phase.fineTune.title, epochs: c.epochs, batchSize: c.batchSize,
-                         optimizer: c.salientUpdates ? MaskedUpdates(Adam(learningRate: c.learningRate), masks: salient!)
-                             : Adam(learningRate: c.learningRate), plan: c.batchPlan,
+                         optimizer: optimizer, plan: c.batchPlan,
                          learningRates: TrainingConfiguration(epochs: c.epochs, learningRate: c.learningRate, schedule: c.schedule,
                                                               warmupFraction: c.warmupFraction).learningRateSchedule,
                          kept: kept, run: &run, observer: observer, embeddingLoss: pull) { logits, batch in

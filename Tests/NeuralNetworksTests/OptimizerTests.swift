@@ -106,6 +106,29 @@ struct OptimizerTests {
         #expect(masked.weight.value.scalars != before)
     }
 
+    /// The chosen parameter moves as an Adam of its own at `scale` times the rate, the others as one at
+    /// the rate, bit for bit, through a change of rate between updates (a schedule's).
+    @Test func scaledLearningRateGivesTheChosenParametersAGroupOfTheirOwn() throws {
+        let (scaled, fast, slow) = (try TwoTensors(OptimizerFixtures.load()), try TwoTensors(OptimizerFixtures.load()),
+                                    try TwoTensors(OptimizerFixtures.load()))
+        let optimizer = ScaledLearningRate(of: [scaled.weight], by: 3, learningRate: 0.1) { Adam(learningRate: $0) }
+        let (weightReference, biasReference) = (Adam(learningRate: 0.1 * 3), Adam(learningRate: 0.1))
+        for step in 1 ... 4 {
+            if step == 3 {
+                optimizer.learningRate = 0.05
+                (weightReference.learningRate, biasReference.learningRate) = (0.05 * 3, 0.05)
+            }
+            let values: [String: [Float]] = ["weight": [1, -2, 3, -4, 5, -6].map { $0 * Float(step) }, "bias": [1, -1, Float(step)]]
+            optimizer.update(scaled, along: scaled.gradients(values))
+            weightReference.update(fast, along: fast.gradients(values))
+            biasReference.update(slow, along: slow.gradients(values))
+        }
+        #expect(optimizer.learningRate == 0.05)
+        #expect(scaled.weight.value.scalars == fast.weight.value.scalars)
+        #expect(scaled.bias.value.scalars == slow.bias.value.scalars)
+        #expect(fast.weight.value.scalars != slow.weight.value.scalars)
+    }
+
     @Test func stepCountsAdvanceOnlyWithAGradient() throws {
         let model = try TwoTensors(OptimizerFixtures.load())
         let (adam, sgd) = (Adam(), SGD(learningRate: 0.1, momentum: 0.9))

@@ -246,6 +246,32 @@ private func task(classCount: Int = 3, forget: [Int], earlier: [Int] = [], seed:
         #expect((#expect(throws: ConfigurationError.self) { try configuration.validate() })?.field == "warmupFraction")
         #expect(QPAudioEraser.Configuration.paper.schedule == .constant)
     }
+
+    /// Adam's first update moves an entry by its learning rate whatever its gradient's size, so one
+    /// update of phase 3 shows each group's rate: the head's entries move by `headLearningRateScale` times
+    /// `learningRate`, every other parameter's by `learningRate`.
+    @Test func theHeadTakesItsOwnLearningRateInPhase3() throws {
+        let speakers = try ToySpeakers(examplesPerClass: 8)
+        let model = speakers.model
+        let before = Dictionary(uniqueKeysWithValues: model.namedParameters().map { ($0.name, $0.parameter.value.scalars) })
+        let head = Set(model.head.trainableParameters.map(ObjectIdentifier.init))
+        var configuration = QPAudioEraser.Configuration()
+        configuration.without = [.interference, .superposition, .entropy, .mixing]
+        configuration.epochs = 1
+        configuration.batchSize = 1000                                       // one update
+        configuration.headLearningRateScale = 4
+        _ = try QPAudioEraser(configuration: configuration).unlearn(model, task: try speakers.task(forget: [1]))
+        var largest = (head: Float(0), rest: Float(0))
+        for (name, parameter) in model.namedParameters() where parameter.isTrainable {
+            let step = zip(parameter.value.scalars, before[name]!).map { abs($0 - $1) }.max()!
+            if head.contains(ObjectIdentifier(parameter)) { largest.head = max(largest.head, step) } else { largest.rest = max(largest.rest, step) }
+        }
+        #expect(abs(largest.head - 4e-3) < 1e-5 && abs(largest.rest - 1e-3) < 1e-5, "largest steps \(largest)")
+
+        configuration.headLearningRateScale = 0
+        #expect((#expect(throws: ConfigurationError.self) { try configuration.validate() })?.field == "headLearningRateScale")
+        #expect(QPAudioEraser.Configuration.paper.headLearningRateScale == 1)
+    }
 }
 
 /// An optimizer that records the rate of each update it passes on to `base`.
