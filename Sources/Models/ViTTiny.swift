@@ -49,7 +49,8 @@ public final class ViTTiny: Module, Classifier {
 
     public var head: Linear { fc }
 
-    /// timm's head: truncated normal σ = 0.02, zero bias (as ``init(classCount:inputChannels:inputSize:patchSize:dimension:depth:headCount:mlpDimension:using:)`` draws it).
+    /// timm's head: truncated normal σ = 0.02, zero bias, as the initialiser draws every linear layer's
+    /// weights but the patch embedding's.
     public func freshHead(using generator: inout some RandomNumberGenerator) -> Linear {
         let fresh = Linear(inputCount: fc.inputCount, outputCount: fc.outputCount, using: &generator)
         fresh.weight.value = Initialization.truncatedNormal(fresh.weight.shape, standardDeviation: 0.02, using: &generator)

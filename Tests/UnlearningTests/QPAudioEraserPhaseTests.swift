@@ -264,7 +264,11 @@ private func task(classCount: Int = 3, forget: [Int], earlier: [Int] = [], seed:
         var largest = (head: Float(0), rest: Float(0))
         for (name, parameter) in model.namedParameters() where parameter.isTrainable {
             let step = zip(parameter.value.scalars, before[name]!).map { abs($0 - $1) }.max()!
-            if head.contains(ObjectIdentifier(parameter)) { largest.head = max(largest.head, step) } else { largest.rest = max(largest.rest, step) }
+            if head.contains(ObjectIdentifier(parameter)) {
+                largest.head = max(largest.head, step)
+            } else {
+                largest.rest = max(largest.rest, step)
+            }
         }
         #expect(abs(largest.head - 4e-3) < 1e-5 && abs(largest.rest - 1e-3) < 1e-5, "largest steps \(largest)")
 

@@ -1,6 +1,6 @@
 import Foundation
-import NeuralNetworks
 import Models
+import NeuralNetworks
 import Tensors
 import Testing
 import Training

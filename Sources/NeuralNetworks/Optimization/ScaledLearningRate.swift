@@ -6,7 +6,7 @@ import Tensors
 /// own state. A schedule that sets ``learningRate`` moves both groups together.
 ///
 /// ```swift
-/// let optimizer = ScaledLearningRate(of: head.parameters, by: 3, learningRate: 1e-3) { Adam(learningRate: $0) }
+/// let optimizer = ScaledLearningRate(of: head.trainableParameters, by: 3, learningRate: 1e-3) { Adam(learningRate: $0) }
 /// optimizer.update(model, along: gradients)
 /// ```
 public final class ScaledLearningRate: Optimizer {
@@ -36,7 +36,11 @@ public final class ScaledLearningRate: Optimizer {
         var inGroup = ParameterGradients(), others = ParameterGradients()
         for parameter in model.trainableParameters {
             guard let gradient = gradients[parameter] else { continue }
-            if chosen.contains(ObjectIdentifier(parameter)) { inGroup[parameter] = gradient } else { others[parameter] = gradient }
+            if chosen.contains(ObjectIdentifier(parameter)) {
+                inGroup[parameter] = gradient
+            } else {
+                others[parameter] = gradient
+            }
         }
         group.update(model, along: inGroup)
         rest.update(model, along: others)
