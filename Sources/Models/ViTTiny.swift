@@ -40,21 +40,23 @@ public final class ViTTiny: Module, Classifier {
             + blocks.layers + [Sequential([norm, ClassTokenReadout()])]
         super.init()
         for (name, parameter) in namedParameters() where !name.hasPrefix("patch_embed") && parameter.shape.count == 2 {
-            parameter.value = Initialization.truncatedNormal(parameter.shape, standardDeviation: 0.02, using: &generator)
-            if let bias = namedParameters().first(where: { $0.name == name.dropLast("weight".count) + "bias" }) {
-                bias.parameter.value = .zeros(bias.parameter.shape)
-            }
+            let bias = namedParameters().first { $0.name == name.dropLast("weight".count) + "bias" }?.parameter
+            Self.drawAsTimm(weight: parameter, bias: bias, using: &generator)
         }
+    }
+
+    /// timm's draw for a linear layer: weights truncated normal σ = 0.02, biases zero.
+    private static func drawAsTimm(weight: Parameter, bias: Parameter?, using generator: inout some RandomNumberGenerator) {
+        weight.value = Initialization.truncatedNormal(weight.shape, standardDeviation: 0.02, using: &generator)
+        if let bias { bias.value = .zeros(bias.shape) }
     }
 
     public var head: Linear { fc }
 
-    /// timm's head: truncated normal σ = 0.02, zero bias, as the initialiser draws every linear layer's
-    /// weights but the patch embedding's.
+    /// A head drawn as the initialiser draws every linear layer but the patch embedding (``drawAsTimm``).
     public func freshHead(using generator: inout some RandomNumberGenerator) -> Linear {
         let fresh = Linear(inputCount: fc.inputCount, outputCount: fc.outputCount, using: &generator)
-        fresh.weight.value = Initialization.truncatedNormal(fresh.weight.shape, standardDeviation: 0.02, using: &generator)
-        fresh.bias!.value = .zeros(fresh.bias!.shape)
+        Self.drawAsTimm(weight: fresh.weight, bias: fresh.bias, using: &generator)
         return fresh
     }
 
