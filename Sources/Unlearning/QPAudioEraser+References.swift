@@ -3,8 +3,9 @@ import NeuralNetworks
 import Tensors
 import Training
 
-/// What the retained-renormalised target and the embedding pull read from the model before any phase
-/// changes it: how it hears each forget example among the retained speakers.
+/// What the retained-renormalised target, the embedding pull and the distillation term read from the model
+/// before any phase changes it: how it hears each forget example among the retained speakers, and each
+/// retained example.
 extension QPAudioEraser {
     struct References {
         /// Per forget example (index into the task), its target over the `K` classes: the model's own
@@ -12,16 +13,32 @@ extension QPAudioEraser {
         var targets: [Int: [Float]] = [:]
         /// Per forget example, the mean embedding of the retained class it sounds most like.
         var centroids: [Int: [Float]] = [:]
+        /// Per teacher example (index into the task), the model's `K` logits with the forgotten classes'
+        /// (earlier ones too) set to ``removedLogit``: the distillation term's teacher.
+        var teacherLogits: [Int: [Float]] = [:]
     }
+
+    /// A logit that takes a class out of a softmax (its probability underflows to 0) while keeping every
+    /// log-probability finite, so that `0·log 0` terms stay 0 instead of becoming NaN.
+    static let removedLogit: Float = -1e4
 
     /// The examples per retained class whose embeddings make a centroid (a seeded subsample: the mean
     /// settles long before all are read).
     static let centroidExamplesPerClass = 64
 
-    /// The references of `task` under `model` as it is now, in inference mode.
-    static func references(of model: any Classifier, task: UnlearningTask, centroids: Bool) -> References {
+    /// The references of `task` under `model` as it is now, in inference mode; teacher logits for
+    /// `teacherExamples` (indices into the task).
+    static func references(of model: any Classifier, task: UnlearningTask, centroids: Bool,
+                           teacherExamples: [Int] = []) -> References {
         let retained = task.retainedClasses, k = task.classCount
         var references = References()
+        if !teacherExamples.isEmpty {
+            let removed = Set(0 ..< k).subtracting(retained)
+            let logits = predictLogits(of: model, on: task.features, indices: teacherExamples, normalizedWith: task.statistics)
+            for (position, index) in teacherExamples.enumerated() {
+                references.teacherLogits[index] = (0 ..< k).map { removed.contains($0) ? removedLogit : logits[position * k + $0] }
+            }
+        }
         let logits = predictLogits(of: model, on: task.features, indices: task.forgetIndices, normalizedWith: task.statistics)
         var nearest: [Int: Int] = [:]
         for (position, index) in task.forgetIndices.enumerated() {

@@ -171,6 +171,16 @@ public struct QPAudioEraser: UnlearningMethod {
         /// embedding of the retained class it sounds most like (squared distance per dimension). Default
         /// 0 (off; not in the paper).
         public var embeddingPull: Float = 0
+        /// α, the weight of a distillation term of phase 3 on the retain examples it visits,
+        /// `α·T²·KL(softmax(t/T) ‖ softmax(s/T))` per example (``klDivergence(logits:teacherLogits:temperature:reduction:)``)
+        /// against the trained model's logits `t`, read before any phase changes it, with the forgotten
+        /// classes (earlier ones too) taken out of `t`: the repair is taught how the trained model heard
+        /// each retained voice — which speakers it sounds like, not only whose it is — and so recovers in
+        /// fewer steps, while nothing of how it heard the forgotten voices is passed on. Added to the
+        /// cross-entropy on their labels. Default 0 (off; not in the paper).
+        public var distillation: Float = 0
+        /// T, the temperature of the ``distillation`` term. Default 4 (SCRUB's).
+        public var distillationTemperature: Float = 4
         /// Phase 3 leaves the forgotten classes' logits out of the forget examples' loss, so the forgotten
         /// rows learn only from retained examples, as in a retraining, instead of being pushed away from
         /// the forgotten voice itself. Default `false` (the paper).
@@ -259,6 +269,8 @@ public struct QPAudioEraser: UnlearningMethod {
             c.without = []
             c.rowEdit = .interference
             c.embeddingPull = 0
+            c.distillation = 0
+            c.distillationTemperature = 4
             c.shieldsForgottenRows = false
             c.perturbation = 0
             c.salientShare = 1
@@ -282,6 +294,8 @@ public struct QPAudioEraser: UnlearningMethod {
             try Check.count("batchSize", batchSize, atLeast: 1)
             try Check.within("epsilon", epsilon, 0 ... 1)
             try Check.nonNegative("embeddingPull", embeddingPull)
+            try Check.nonNegative("distillation", distillation)
+            try Check.positive("distillationTemperature", distillationTemperature)
             try Check.nonNegative("perturbation", perturbation)
             try Check.that(salientShare > 0 && salientShare <= 1, "salientShare", salientShare, allowed: "in (0, 1]")
             if salientUpdates {
@@ -313,9 +327,15 @@ public struct QPAudioEraser: UnlearningMethod {
         }
         let salient = c.salientShare < 1 && (c.perturbation > 0 || c.salientUpdates && c.runs(.fineTune))
             ? run.phase("saliency") { _ in Self.salientWeights(of: model, task: task, share: c.salientShare) }! : nil
-        let pulls = c.embeddingPull > 0 && c.runs(.fineTune)
-        let references = c.forgetTarget == .retainedRenormalised || pulls
-            ? run.phase("reference outputs") { _ in Self.references(of: model, task: task, centroids: pulls) }! : nil
+        let repairs = c.runs(.fineTune) && c.epochs > 0
+        let visited = repairs ? Set(c.batchPlan.schedule(for: task, epochs: c.epochs, batchSize: c.batchSize).joined().joined()) : []
+        let pulls = c.embeddingPull > 0 && repairs, distils = c.distillation > 0 && repairs
+        let references = c.forgetTarget == .retainedRenormalised || pulls || distils
+            ? run.phase("reference outputs") { _ in
+                let forget = Set(task.forgetIndices)
+                return Self.references(of: model, task: task, centroids: pulls,
+                                       teacherExamples: distils ? visited.filter { !forget.contains($0) }.sorted() : [])
+            }! : nil
         run.phase(c.rowEdit.title, enabled: c.runs(.interference)) { _ in
             switch c.rowEdit {
             case .interference:
@@ -331,7 +351,6 @@ public struct QPAudioEraser: UnlearningMethod {
                                  retained: task.retainedClasses)
             }
         }
-        let repairs = c.runs(.fineTune) && c.epochs > 0
         let recalibrationSample = !(c.recalibratesNormalization && repairs) ? nil : {
             var generator = SplitMix64(seed: task.seed ^ 0xB7_CA11)
             var sample = task.retainedSample(perClass: Self.sampleExamplesPerClass, using: &generator)
@@ -339,8 +358,7 @@ public struct QPAudioEraser: UnlearningMethod {
             return sample
         }()
         let kept = c.keptStages == 0 || !repairs ? nil : run.phase("kept stages' outputs") { _ in
-            let visited = Set(c.batchPlan.schedule(for: task, epochs: c.epochs, batchSize: c.batchSize).joined().joined())
-            return KeptStageOutputs(of: model, stages: c.keptStages, task: task,
+            KeptStageOutputs(of: model, stages: c.keptStages, task: task,
                                     examples: visited.union(recalibrationSample ?? []).sorted())
         }!
         if c.perturbation > 0 {
@@ -392,8 +410,14 @@ public struct QPAudioEraser: UnlearningMethod {
                 }
                 let shielded = shield.isEmpty ? logits
                     : logits + withoutGradients { Tensor(shape: [batch.count, k], scalars: shield) }
-                return Self.uncertaintyLoss(logits: shielded, targets: Tensor(shape: [batch.count, k], scalars: rows),
-                                            forgetMask: mask, lambda: lambda)
+                let loss = Self.uncertaintyLoss(logits: shielded, targets: Tensor(shape: [batch.count, k], scalars: rows),
+                                                forgetMask: mask, lambda: lambda)
+                let taught = !distils ? [] : batch.indices.filter { references!.teacherLogits[batch[$0]] != nil }
+                guard !taught.isEmpty else { return loss }
+                let teacher = Tensor(shape: [taught.count, k], scalars: taught.flatMap { references!.teacherLogits[batch[$0]]! })
+                return loss + klDivergence(logits: logits.indexSelect(alongAxis: 0, indices: taught), teacherLogits: teacher,
+                                           temperature: c.distillationTemperature, reduction: .sum)
+                    * (c.distillation / Float(batch.count))
             }
         }
         if let sample = recalibrationSample {

@@ -117,6 +117,59 @@ import Training
         #expect(with < 0.8 * without, "mean squared distance \(with) with the pull, \(without) without")
     }
 
+    /// The distillation term: phase 3 on the retain examples minimises `CE(s, y) + α·T²·KL(softmax(t/T) ‖
+    /// softmax(s/T))`, `t` the trained model's logits with the forgotten class removed. Reference: the same
+    /// Adam steps written out here, the teacher read from the untouched model by `predictLogits` and the
+    /// forgotten class's logit replaced by −1e4, the divergence by the same ``klDivergence`` (its values
+    /// are checked in the loss tests: Adam turns the rounding noise of the batch-normalised layers' zero
+    /// gradients into whole steps, so the reference must round as the method does). The two end at the
+    /// same weights (to rounding); without the term the method ends elsewhere.
+    @Test func theDistillationTermTeachesTheTrainedModelsViewOfTheRetainedVoices() throws {
+        var configuration = QPAudioEraser.Configuration()
+        configuration.without = [.interference, .superposition, .entropy, .mixing]
+        configuration.batchPlan = BatchPlan(examples: .retain)
+        configuration.epochs = 2
+        configuration.batchSize = 8
+        configuration.distillation = 0.5
+        configuration.distillationTemperature = 2
+        let fast = try ToySpeakers(examplesPerClass: 8), reference = try ToySpeakers(examplesPerClass: 8)
+        let task = try fast.task(forget: [1])
+        let references = QPAudioEraser.references(of: fast.model, task: task, centroids: false,
+                                                  teacherExamples: task.retainIndices)
+        let run = try QPAudioEraser(configuration: configuration).unlearn(fast.model, task: task)
+        #expect(run.phases.filter(\.ran).map(\.name) == ["reference outputs", "uncertainty fine-tune"])
+
+        let model = reference.model
+        let trained = predictLogits(of: model, on: task.features, indices: task.retainIndices, normalizedWith: task.statistics)
+        var teacher: [Int: [Float]] = [:]
+        for (position, index) in task.retainIndices.enumerated() {
+            teacher[index] = (0 ..< 4).map { $0 == 1 ? -1e4 : trained[position * 4 + $0] }
+        }
+        #expect(references.teacherLogits == teacher)
+        let optimizer = Adam(learningRate: configuration.learningRate)
+        for batch in configuration.batchPlan.schedule(for: task, epochs: configuration.epochs,
+                                                      batchSize: configuration.batchSize).joined() {
+            model.setTraining(true)
+            let x = task.features.batch(batch, normalizedWith: task.statistics)
+            let t = Tensor(shape: [batch.count, 4], scalars: batch.flatMap { teacher[$0]! })
+            let (_, gradients) = valueWithGradient(at: model) { network in
+                let logits = network(x)
+                return crossEntropy(logits: logits, labels: batch.map { task.labels[$0] })
+                    + klDivergence(logits: logits, teacherLogits: t, temperature: 2, reduction: .sum) * (0.5 / Float(batch.count))
+            }
+            optimizer.update(model, along: gradients)
+        }
+        for (fastValues, referenceValues) in zip(parameters(of: fast.model), parameters(of: model)) {
+            let scale = referenceValues.map(Swift.abs).max() ?? 0
+            let gap = zip(fastValues, referenceValues).map { Swift.abs($0 - $1) }.max() ?? 0
+            #expect(gap <= 1e-4 * max(scale, 1), "largest gap \(gap) at scale \(scale)")
+        }
+        let untaught = try ToySpeakers(examplesPerClass: 8)
+        configuration.distillation = 0
+        _ = try QPAudioEraser(configuration: configuration).unlearn(untaught.model, task: try untaught.task(forget: [1]))
+        #expect(parameters(of: untaught.model) != parameters(of: fast.model), "the term changed nothing")
+    }
+
     @Test func shieldedForgottenRowsLearnNothingFromTheForgottenVoice() throws {
         func forgottenRowChanges(shielded: Bool) throws -> (row: Bool, others: Bool) {
             let speakers = try ToySpeakers(examplesPerClass: 8)
