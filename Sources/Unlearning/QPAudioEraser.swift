@@ -359,7 +359,7 @@ public struct QPAudioEraser: UnlearningMethod {
         }()
         let kept = c.keptStages == 0 || !repairs ? nil : run.phase("kept stages' outputs") { _ in
             KeptStageOutputs(of: model, stages: c.keptStages, task: task,
-                                    examples: visited.union(recalibrationSample ?? []).sorted())
+                             examples: visited.union(recalibrationSample ?? []).sorted())
         }!
         if c.perturbation > 0 {
             run.phase("backbone perturbation") { _ in
