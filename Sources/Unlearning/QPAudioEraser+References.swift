@@ -93,6 +93,24 @@ extension QPAudioEraser {
         bias.value = Tensor(shape: bias.shape, scalars: values)
     }
 
+    /// Each row of `classes` scaled to the mean Euclidean length of the `retained` rows, its direction and
+    /// its bias kept; a row of zeros stays zero.
+    static func matchRowLengths(of head: Linear, classes: [Int], retained: [Int]) {
+        let width = head.inputCount
+        var weights = head.weight.value.scalars
+        func length(_ row: Int) -> Double {
+            weights[row * width ..< (row + 1) * width].reduce(0) { $0 + Double($1) * Double($1) }.squareRoot()
+        }
+        let target = retained.map(length).reduce(0, +) / Double(retained.count)
+        for f in classes {
+            let current = length(f)
+            guard current > 0 else { continue }
+            let scale = Float(target / current)
+            for column in f * width ..< (f + 1) * width { weights[column] *= scale }
+        }
+        head.weight.value = Tensor(shape: head.weight.shape, scalars: weights)
+    }
+
     /// Phase 1's alternative for the whole head: every row and bias drawn afresh as the architecture draws
     /// a new head (``Classifier/freshHead(using:)``, seeded): where a retraining starts.
     static func replaceHead(of model: any Classifier, seed: UInt64) {

@@ -190,6 +190,12 @@ public struct QPAudioEraser: UnlearningMethod {
         /// (``Training/recalibrateBatchNormalization(of:on:indices:normalizedWith:batchSize:)``), so that
         /// evaluation mode computes what the fine-tune trained. Default `false` (the paper).
         public var recalibratesNormalization = false
+        /// After phase 3, each forgotten row of the head (earlier requests' too) scaled to the mean length of
+        /// the retained rows, its direction kept (``QPAudioEraser/matchRowLengths(of:classes:retained:)``): a
+        /// fresh head grows little in a repair's few epochs, so the rows' lengths spread by a few per cent and a
+        /// forgotten row a few per cent longer, pushed by every retained example and pulled by none, reads as
+        /// the one that was erased. Default `false` (not in the paper).
+        public var matchesRowLength = false
         /// The first stages of the network below the head (``Classifier/stages``: the CNN's blocks,
         /// ResNet18's stem and layers, ViT-Tiny's token embedding and blocks) kept exactly as trained: the
         /// perturbation and phase 3 reach only the later stages and the head, and the kept stages' outputs
@@ -276,6 +282,7 @@ public struct QPAudioEraser: UnlearningMethod {
             c.salientShare = 1
             c.salientUpdates = false
             c.recalibratesNormalization = false
+            c.matchesRowLength = false
             c.keptStages = 0
             return c
         }
@@ -428,6 +435,12 @@ public struct QPAudioEraser: UnlearningMethod {
                 } else {
                     recalibrateBatchNormalization(of: model, on: task.features, indices: sample, normalizedWith: task.statistics)
                 }
+            }
+        }
+        if c.matchesRowLength {
+            run.phase("row length") { _ in
+                Self.matchRowLengths(of: model.head, classes: task.forgetClasses + task.previouslyForgottenClasses,
+                                     retained: task.retainedClasses)
             }
         }
         run.phase(c.headEdit.title, enabled: c.runs(.mixing)) { _ in

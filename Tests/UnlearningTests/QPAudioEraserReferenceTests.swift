@@ -91,6 +91,32 @@ import Training
         #expect([0, 2, 3].allSatisfy { after[$0] == fresh[$0] })
     }
 
+    /// With `matchesRowLength` the forgotten row ends at the mean length of the retained rows (computed
+    /// here apart), pointing where it pointed; every other row and every bias stay as they were.
+    @Test func matchingRowLengthsScalesOnlyTheForgottenRowToTheOthersMeanLength() throws {
+        let speakers = try ToySpeakers(examplesPerClass: 4)
+        let task = try speakers.task(forget: [2])
+        let head = speakers.model.head, width = head.inputCount
+        var rows = head.weight.value.scalars
+        for column in 2 * width ..< 3 * width { rows[column] *= 3 }           // a row far longer than the others
+        head.weight.value = Tensor(shape: head.weight.shape, scalars: rows)
+        let bias = head.bias!.value.scalars
+        var configuration = QPAudioEraser.Configuration()
+        configuration.matchesRowLength = true
+        configuration.without = [.interference, .superposition, .fineTune, .entropy, .mixing]
+        let run = try QPAudioEraser(configuration: configuration).unlearn(speakers.model, task: task)
+        #expect(run.phases.filter(\.ran).map(\.name) == ["row length"])
+        let after = head.weight.value.scalars
+        func row(_ r: Int, of values: [Float]) -> [Double] { values[r * width ..< (r + 1) * width].map(Double.init) }
+        func length(_ v: [Double]) -> Double { v.reduce(0) { $0 + $1 * $1 }.squareRoot() }
+        let target = [0, 1, 3].map { length(row($0, of: rows)) }.reduce(0, +) / 3
+        #expect(Swift.abs(length(row(2, of: after)) - target) < 1e-5 * target)
+        let ratio = length(row(2, of: after)) / length(row(2, of: rows))
+        #expect(zip(row(2, of: after), row(2, of: rows)).allSatisfy { Swift.abs($0 - ratio * $1) < 1e-6 })
+        #expect([0, 1, 3].allSatisfy { row($0, of: after) == row($0, of: rows) })
+        #expect(head.bias!.value.scalars == bias)
+    }
+
     /// Stated margin: with the pull the forgotten examples end at least 20% closer to their neighbour's
     /// centroid than with the same fine-tune without it.
     @Test func theEmbeddingPullBringsTheForgottenVoiceToItsNeighbour() throws {
