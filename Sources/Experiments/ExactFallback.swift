@@ -8,7 +8,8 @@ import Unlearning
 ///
 /// It is offered after an erasure whose audit did not find it indistinguishable from retraining, and
 /// after one that was not audited and whose method is only ``ErasureGrade/outputsOnly``; never after a
-/// retraining or an erasure the audit passed.
+/// retraining, an erasure the audit passed, or one not audited with the setting calibrated for the model
+/// (``ErasureGrade/calibrated``: the audit passed that setting on it).
 public struct ExactFallback: Codable, Sendable, Equatable {
     /// The checkpoint to retrain from (its recipe, data and normalisation).
     public var model: String
@@ -28,7 +29,7 @@ public struct ExactFallback: Codable, Sendable, Equatable {
                              cost: RetrainingCost) -> ExactFallback? {
         let reason: String
         switch (grade, audit?.verdict) {
-        case (.exact, _), (_, .indistinguishable?): return nil
+        case (.exact, _), (_, .indistinguishable?), (.calibrated, nil): return nil
         case let (_, verdict?):
             reason = "the audit's verdict is \"\(verdict.rawValue)\": the erasure is not privacy-grade"
         case (.outputsOnly, nil):

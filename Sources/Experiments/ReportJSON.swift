@@ -12,6 +12,13 @@ enum ReportJSON {
         return encoder
     }
 
+    /// The same on one line, for JSON kept inside a checkpoint's metadata.
+    static var compactEncoder: JSONEncoder {
+        let encoder = encoder
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }
+
     static var decoder: JSONDecoder {
         let decoder = JSONDecoder()
         decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "inf", negativeInfinity: "-inf",

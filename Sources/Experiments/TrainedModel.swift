@@ -22,6 +22,7 @@ import Training
 /// | `training_configuration` | the ``TrainingConfiguration`` (recipe) as JSON, for retraining with it |
 /// | `training_seconds`       | wall time of its training, the cost of retraining it   |
 /// | `unlearning_history`     | JSON array of ``UnlearningRecord``: each request's classes, method, settings, seed, time |
+/// | `calibration`            | JSON ``Calibration``: the setting `qpae calibrate` chose for the model it was made from |
 public struct TrainedModel {
     public let model: any Classifier
     public let architecture: Architecture
@@ -40,6 +41,7 @@ public struct TrainedModel {
         public static let unlearningHistory = "unlearning_history"
         public static let trainingConfiguration = "training_configuration"
         public static let trainingSeconds = "training_seconds"
+        public static let calibration = "calibration"
     }
 
     /// Wraps a model trained on `data`, recording `statistics` and the data's provenance.

@@ -56,9 +56,10 @@ struct ErasureJob: Sendable {
 
     func run() throws -> JobResult {
         let name = try ErasureJob.methodName(request.method)
-        let method = try name.makeMethod(preset: request.preset, changes: try JSONValue(parsing: request.configuration))
         report(.running, "loading the model and the data", nil)
         let trained = try store.model(base.sha256)
+        let (method, grade) = try name.makeMethod(for: trained, preset: request.preset,
+                                                  changes: try JSONValue(parsing: request.configuration))
         guard let dataRequest = trained.recordedDataRequest(path: model.dataPath.map { URL(fileURLWithPath: $0) },
                                                             featureCache: featureCache, showsProgress: false) else {
             throw ServiceError.invalidRequest("model \(model.name) records no dataset: register it with a data path")
@@ -69,7 +70,7 @@ struct ErasureJob: Sendable {
                                         method: method, seed: seed, observer: observer(state: .running, phase: method.name))
         let sha256 = try store.store(&outcome.model)
         var audit: AuditReport?
-        if name.grade != .exact {
+        if grade != .exact {
             report(.auditing, "audit", nil)
             audit = try auditModel(outcome.model, original: trained, data: data, oracleCount: settings.oracleCount,
                                    configuration: settings.audit, observer: observer(state: .auditing, phase: "audit"),
@@ -77,14 +78,14 @@ struct ErasureJob: Sendable {
         }
         let cost = RetrainingCost.estimate(classes: outcome.requestClasses, audit: audit, original: trained, data: data,
                                            rate: outcome.run.trainingRate)
-        let fallback = ExactFallback.offer(classes: outcome.requestClasses, grade: name.grade, audit: audit,
+        let fallback = ExactFallback.offer(classes: outcome.requestClasses, grade: grade, audit: audit,
                                            model: store.url(for: base.sha256).path, cost: cost)
         let evidence = audit.map { report in
             AuditEvidence(verdict: report.verdict.rawValue, oracles: report.oracleCount, failedTests: report.failures.map(\.test))
         }
         var metrics = Self.metrics(outcome)
-        if name.grade != .exact, let seconds = cost.seconds { metrics[Self.retrainingSecondsMetric] = seconds }
-        let result = RequestOutcome(metrics: metrics, grade: name.grade.rawValue, settings: method.settings,
+        if grade != .exact, let seconds = cost.seconds { metrics[Self.retrainingSecondsMetric] = seconds }
+        let result = RequestOutcome(metrics: metrics, grade: grade.rawValue, settings: method.settings,
                                     audit: evidence, auditReport: audit, candidateSHA256: sha256,
                                     fallback: fallback?.advice(erasureSeconds: outcome.run.seconds))
         if let audit, audit.verdict != .indistinguishable, settings.promotion == .indistinguishable {
@@ -95,7 +96,7 @@ struct ErasureJob: Sendable {
                          subjects: zip(request.subjects, request.subjectSalts).map(Self.commitment),
                          model: model.name, before: ModelVersionReference(version: base.version, sha256: base.sha256),
                          after: ModelVersionReference(version: version, sha256: sha256),
-                         method: request.method, preset: request.preset, grade: name.grade.rawValue,
+                         method: request.method, preset: request.preset, grade: grade.rawValue,
                          configuration: method.settings, seed: seed, metrics: result.metrics, audit: evidence,
                          codeVersion: QPAudioEraserVersion.current,
                          time: ISO8601DateFormatter().string(from: Date()))

@@ -141,8 +141,10 @@ public final class ErasureService: Sendable {
         }
         let methodName = try ErasureJob.methodName(submission.method ?? MethodName.qpaudioeraser.rawValue)
         let changes = submission.configuration ?? .object([:])
-        do {
-            _ = try methodName.makeMethod(preset: submission.preset, changes: changes)
+        do {                                  // the calibrated preset is the model's: its job makes it
+            if submission.preset != Calibration.presetName {
+                _ = try methodName.makeMethod(preset: submission.preset, changes: changes)
+            }
         } catch let error as ConfigurationError {
             throw ServiceError.invalidRequest("configuration: \(error)")
         }

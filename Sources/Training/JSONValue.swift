@@ -115,6 +115,15 @@ public enum JSONValue: Codable, Equatable, Sendable, CustomStringConvertible {
         self = .object(members)
     }
 
+    /// This object with `other`'s members written over it, objects merged member by member at every depth:
+    /// `{"a":1,"b":{"c":2}}` merging `{"b":{"d":3}}` is `{"a":1,"b":{"c":2,"d":3}}`. Any other value
+    /// `other` replaces.
+    public func merging(_ other: JSONValue) -> JSONValue {
+        guard case var .object(members) = self, case let .object(changes) = other else { return other }
+        for (key, value) in changes { members[key] = members[key].map { $0.merging(value) } ?? value }
+        return .object(members)
+    }
+
     /// Compact JSON with sorted keys: `{"epochs":1}`.
     public var description: String {
         String(decoding: (try? Self.encoder.encode(self)) ?? Data("null".utf8), as: UTF8.self)

@@ -122,6 +122,11 @@ public enum ErasureGrade: String, Codable, Sendable {
     /// forgotten row, by relearning or by how the forgotten voices are heard. Not a privacy-grade
     /// erasure unless an audit of the model says so.
     case outputsOnly = "outputs only"
+    /// The setting `qpae calibrate` chose for this model, unchanged: the audit found it
+    /// indistinguishable from retraining on most seeds forgetting the calibration classes, against
+    /// models retrained without them. A request for other classes rests on that evidence; `--audit`
+    /// judges the request itself.
+    case calibrated
 
     /// One sentence for help texts and reports.
     public var explanation: String {
@@ -132,6 +137,10 @@ public enum ErasureGrade: String, Codable, Sendable {
             "outputs only: the model stops naming the classes, but the audit tells this setting apart from "
                 + "retraining on FSDD, so it is not a privacy-grade erasure unless an audit of your model "
                 + "(--audit) finds it indistinguishable"
+        case .calibrated:
+            "calibrated: the setting `qpae calibrate` chose for this model, which the audit found indistinguishable "
+                + "from retraining on most seeds forgetting its calibration classes; this request's own classes are "
+                + "judged only with --audit"
         }
     }
 }

@@ -64,7 +64,7 @@ struct ForgetCommand: ParsableCommand {
                                valueName: "name"))
     var method: MethodName = .qpaudioeraser
 
-    @Option(help: ArgumentHelp("Start from a named configuration of the method instead of its defaults; the tuning options apply over it. QPAudioEraser: paper (the authors' setting, \(ErasureGrade.outputsOnly.rawValue)); regrowth (the head regrown as a retraining would grow it, no fine-tune, \(ErasureGrade.outputsOnly.rawValue): on FSDD a single clip brings the speaker back faster than in a retrained model); repair (the network below the head perturbed where the forgotten voices are carried and every head row drawn afresh, both repaired together on the retained voices for 2 epochs over half of them, batch norm recalibrated: on FSDD indistinguishable from retraining for 3 of 4 seeds forgetting one speaker and 3 of 4 forgetting two at once, at 7% of its time; still \(ErasureGrade.outputsOnly.rawValue): not on every seed, not on a small synthetic corpus within a tenth of a retraining's time, not on ViT-Tiny, and on ResNet18 only against retrained models too discordant to tell it from its first form).",
+    @Option(help: ArgumentHelp("Start from a named configuration of the method instead of its defaults; the tuning options apply over it. calibrated: the setting `qpae calibrate` chose for this model and recorded in it, graded \(ErasureGrade.calibrated.rawValue) (on such a model it is the default when no preset and no tuning option is given). QPAudioEraser: paper (the authors' setting, \(ErasureGrade.outputsOnly.rawValue)); regrowth (the head regrown as a retraining would grow it, no fine-tune, \(ErasureGrade.outputsOnly.rawValue): on FSDD a single clip brings the speaker back faster than in a retrained model); repair (the network below the head perturbed where the forgotten voices are carried and every head row drawn afresh, both repaired together on the retained voices for 2 epochs over half of them, batch norm recalibrated: on FSDD indistinguishable from retraining for 3 of 4 seeds forgetting one speaker and 3 of 4 forgetting two at once, at 7% of its time; still \(ErasureGrade.outputsOnly.rawValue): not on every seed, not on a small synthetic corpus within a tenth of a retraining's time, not on ViT-Tiny, and on ResNet18 only against retrained models too discordant to tell it from its first form).",
                                valueName: "name"))
     var preset: String?
 
@@ -124,7 +124,7 @@ struct ForgetCommand: ParsableCommand {
             }
             if FileManager.default.fileExists(atPath: out), !overwrite { throw ExperimentError.outputExists(out) }
         }
-        _ = try unlearningMethod()
+        if preset != Calibration.presetName { _ = try unlearningMethod() }     // the calibrated one needs the model
     }
 
     /// The tuning flags that were given, as (flag, the configuration field it sets, value).
@@ -143,11 +143,14 @@ struct ForgetCommand: ParsableCommand {
         return given.compactMap { flag, field, value in value.map { (flag, field, $0) } }
     }
 
-    /// The chosen method with the tuning flags and `--setting`s applied over its defaults.
+    /// The chosen method with the tuning flags and `--setting`s applied over its defaults or the preset,
+    /// and the grade its result may claim; for `model`, a calibration it records (``Calibration``) is the
+    /// default and what `--preset calibrated` takes. Without a model the calibrated preset cannot be made.
     ///
     /// - Throws: `ValidationError` naming the flag: one the method does not take (and the methods that
-    ///   do), a malformed `--setting`, or a value out of range.
-    func unlearningMethod() throws -> any UnlearningMethod {
+    ///   do), a malformed `--setting`, a value out of range, or `--preset calibrated` for a model without
+    ///   a calibration.
+    func unlearningMethod(for model: TrainedModel? = nil) throws -> (method: any UnlearningMethod, grade: ErasureGrade) {
         var changes = JSONValue.object([:])
         var flagOfField: [String: String] = [:]
         for (flag, field, value) in tuningFlags {
@@ -162,7 +165,8 @@ struct ForgetCommand: ParsableCommand {
         try settingChanges(setting, flag: "--setting", into: &changes, flags: &flagOfField)
         if preset != nil { flagOfField["preset"] = "--preset" }
         do {
-            return try method.makeMethod(preset: preset, changes: changes)
+            if let model { return try method.makeMethod(for: model, preset: preset, changes: changes) }
+            return (try method.makeMethod(preset: preset, changes: changes), method.grade)
         } catch let error as ConfigurationError {
             throw ValidationError(error, flags: flagOfField)
         }
@@ -176,10 +180,12 @@ struct ForgetCommand: ParsableCommand {
         let start = Date()
         let input = URL(fileURLWithPath: model)
         let trained = try TrainedModel(contentsOf: input)
+        let (method, grade) = try unlearningMethod(for: trained)
         let data = try PreparedData(try recordedDataRequest(for: trained, data: data, cache: cache))
-        let method = try unlearningMethod()
+        let preset = grade == .calibrated ? Calibration.presetName : preset
         ProgressReporter.writeToStandardError("\(method.name)" + (preset.map { ", preset \($0)" } ?? "") + " ("
-            + "\(self.method.grade.rawValue)): " + UnlearningRun.settingsLine(method.settings) + "\n")
+            + "\(grade.rawValue)): " + UnlearningRun.settingsLine(method.settings) + "\n"
+            + (grade == .calibrated ? trained.calibration.map { "Calibrated: \($0.evidence)\n" } ?? "" : ""))
         let printer = TrainingProgressPrinter()
         var outcome = try forgetClasses(try data.classIndices(named: forget), in: trained, data: data, method: method,
                                         seed: seed, observer: printer.observer)
@@ -202,14 +208,14 @@ struct ForgetCommand: ParsableCommand {
         }
         let retraining = RetrainingCost.estimate(classes: outcome.requestClasses, audit: auditReport, original: trained,
                                                  data: data, rate: outcome.run.trainingRate)
-        let fallback = ExactFallback.offer(classes: outcome.requestClasses, grade: self.method.grade, audit: auditReport,
+        let fallback = ExactFallback.offer(classes: outcome.requestClasses, grade: grade, audit: auditReport,
                                            model: (inPlace ? backup : input).path, cost: retraining)
         let report = EvaluationReport(
-            command: "forget", configuration: configurationRecord(data, method: method), seed: seed,
+            command: "forget", configuration: configurationRecord(data, method: method, preset: preset), seed: seed,
             dataset: DatasetSummary(data), model: ModelSummary(outcome.model, path: output.path),
             before: outcome.before,
-            unlearning: UnlearningSummary(outcome, output: output.path, preset: preset, grade: self.method.grade,
-                                          fallback: fallback, retraining: self.method.grade == .exact ? nil : retraining),
+            unlearning: UnlearningSummary(outcome, output: output.path, preset: preset, grade: grade,
+                                          fallback: fallback, retraining: grade == .exact ? nil : retraining),
             evaluation: outcome.after, audit: auditReport,
             timings: ["features": data.seconds, "evaluation before": outcome.before.seconds,
                       "unlearning": outcome.run.seconds, "evaluation after": outcome.after.seconds,
@@ -220,7 +226,7 @@ struct ForgetCommand: ParsableCommand {
         try reports.write(report)
     }
 
-    private func configurationRecord(_ data: PreparedData, method: any UnlearningMethod) -> [String: String] {
+    private func configurationRecord(_ data: PreparedData, method: any UnlearningMethod, preset: String?) -> [String: String] {
         var record = method.settings
         record["model"] = model
         record["data"] = data.root.path

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Experiments
 import Training
 import Unlearning
 
@@ -22,6 +23,10 @@ struct MethodsCommand: ParsableCommand {
         for name in method.map({ [$0] }) ?? MethodName.allCases {
             print("\(name.rawValue) (\(name.displayName)): \(name.grade.explanation)")
             if !name.presetNames.isEmpty { print("  presets (--preset): \(name.presetNames.joined(separator: ", "))") }
+            if name.grade != .exact {
+                print("  --preset \(Calibration.presetName): the setting `qpae calibrate` chose for a model and recorded in it "
+                      + "(the default on such a model)")
+            }
             for (field, value) in name.defaultConfiguration.flattened().sorted(by: { $0.key < $1.key }) {
                 print("  \(field) = \(value)")
             }

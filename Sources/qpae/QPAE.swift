@@ -20,7 +20,7 @@ struct QPAE: AsyncParsableCommand {
         holds it or one of its subsets).
         """,
         version: QPAudioEraserVersion.withMachine,
-        subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, ForgetCommand.self, AuditCommand.self, MethodsCommand.self,
+        subcommands: [DemoCommand.self, DataCommand.self, TrainCommand.self, EvaluateCommand.self, ForgetCommand.self, AuditCommand.self, CalibrateCommand.self, MethodsCommand.self,
                       ExperimentCommand.self, ServeCommand.self, LedgerCommand.self, CertificateCommand.self]
     )
 }

@@ -117,7 +117,7 @@ import Unlearning
             "--without", "mixing", "--without", "entropy", "--setting", "mixesBias=true", "--setting", "phase=1.5",
             "--setting", "batchPlan.examples=retain",
         ])
-        let method = try #require(try parsed.unlearningMethod() as? QPAudioEraser)
+        let method = try #require(try parsed.unlearningMethod().method as? QPAudioEraser)
         var expected = QPAudioEraser.Configuration()
         expected.lambda = 2.5
         expected.epsilon = 0.25
@@ -149,14 +149,14 @@ import Unlearning
     }
 
     @Test func noFlagKeepsThePublishedDefaults() throws {
-        #expect(try #require(try command([]).unlearningMethod() as? QPAudioEraser).configuration
+        #expect(try #require(try command([]).unlearningMethod().method as? QPAudioEraser).configuration
                 == QPAudioEraser.Configuration())
-        #expect(try #require(try command(["--method", "scrub"]).unlearningMethod() as? SCRUB).configuration
+        #expect(try #require(try command(["--method", "scrub"]).unlearningMethod().method as? SCRUB).configuration
                 == SCRUB.Configuration())
     }
 
     @Test func thePresetIsTheBaseTheFlagsChange() throws {
-        let method = try #require(try command(["--preset", "paper", "--epochs", "1"]).unlearningMethod() as? QPAudioEraser)
+        let method = try #require(try command(["--preset", "paper", "--epochs", "1"]).unlearningMethod().method as? QPAudioEraser)
         var expected = QPAudioEraser.Configuration.paper
         expected.epochs = 1
         #expect(method.configuration == expected)
@@ -164,13 +164,13 @@ import Unlearning
 
     @Test func sharedFlagsReachEveryMethodThatHasTheSetting() throws {
         let scrub = try #require(try command(["--method", "scrub", "--epochs", "7", "--learning-rate", "0.02",
-                                              "--setting", "learningRateDecayEpochs=[2]"]).unlearningMethod() as? SCRUB)
+                                              "--setting", "learningRateDecayEpochs=[2]"]).unlearningMethod().method as? SCRUB)
         #expect(scrub.configuration.epochs == 7 && scrub.configuration.learningRate == 0.02)
         #expect(scrub.configuration.learningRateDecayEpochs == [2])
-        let teacher = try #require(try command(["--method", "bad-teacher", "--retain-fraction", "0.5"]).unlearningMethod()
+        let teacher = try #require(try command(["--method", "bad-teacher", "--retain-fraction", "0.5"]).unlearningMethod().method
                                    as? BadTeacher)
         #expect(teacher.configuration.batchPlan.retainFraction == 0.5)
-        let retrain = try #require(try command(["--method", "retrain", "--epochs", "2"]).unlearningMethod() as? Retrain)
+        let retrain = try #require(try command(["--method", "retrain", "--epochs", "2"]).unlearningMethod().method as? Retrain)
         #expect(retrain.configuration.epochs == 2)
     }
 

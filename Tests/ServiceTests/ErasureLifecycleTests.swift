@@ -131,6 +131,17 @@ import Training
             let failed = try await client.send(.get, "/v1/requests/\(id)", as: .operator).decode(RequestResource.self)
             #expect(failed.state == .failed && failed.error?.contains("/no/such/corpus") == true, "\(failed.error ?? "")")
             #expect(try await client.send(.get, "/v1/models/nodata", as: .operator).decode(ModelResource.self).activeVersion == 1)
+            // The calibrated preset is the model's own: accepted, then failed naming what the model lacks.
+            _ = try await client.registerModel()
+            let calibrated = try await client.send(.post, "/v1/requests", as: .operator,
+                                                   body: Submission(model: "tiny", subjects: [ServiceFixture.classes[0]],
+                                                                    reference: "C", preset: "calibrated"))
+            #expect(calibrated.status == .accepted)
+            #expect(await fixture.service.runNextRequest())
+            let uncalibrated = try await client.send(.get, "/v1/requests/\(try calibrated.decode(RequestResource.self).id)",
+                                                     as: .operator).decode(RequestResource.self)
+            #expect(uncalibrated.state == .failed && uncalibrated.error?.contains("run `qpae calibrate` on it first") == true,
+                    "\(uncalibrated.error ?? "")")
         }
     }
 

@@ -115,6 +115,15 @@ import Testing
         #expect(value.description == #"{"batchPlan":{"balancesForgetExamples":true,"retainFraction":0.5},"epochs":1}"#)
     }
 
+    @Test func mergingWritesTheOtherObjectOverThisOneAtEveryDepth() throws {
+        let base = try JSONValue(parsing: #"{"epochs": 2, "batchPlan": {"retainFraction": 0.5, "examples": "retain"}, "without": ["a", "b"]}"#)
+        let changes = try JSONValue(parsing: #"{"batchPlan": {"retainFraction": 1}, "without": ["c"], "lambda": 3}"#)
+        #expect(base.merging(changes) == (try JSONValue(parsing:
+            #"{"epochs": 2, "batchPlan": {"retainFraction": 1, "examples": "retain"}, "without": ["c"], "lambda": 3}"#)))
+        #expect(base.merging(.object([:])) == base)
+        #expect(JSONValue.integer(1).merging(changes) == changes)             // a value that is not an object is replaced
+    }
+
     @Test func numbersCompareByValue() throws {
         #expect(JSONValue.number(2) == .integer(2))
         #expect(JSONValue.number(2.5) != .integer(2))
