@@ -10,19 +10,19 @@ struct AuditCommand: ParsableCommand {
         commandName: "audit",
         abstract: "Prove that a speaker is gone from a model, not only from its outputs: compare it with models retrained without them.",
         discussion: """
-        Trains --oracles models without the forgotten classes (once: they are kept beside the original and \\
-        reused), then measures the original, the unlearned model and every oracle: forget accuracy and \\
-        leakage, a probe of the embedding (cross-validated logistic regression, k-NN), the last layer \\
-        re-fitted on frozen embeddings, few-shot and retain-only relearning attacks, the distribution of \\
-        the forgotten voices' confidences (KS test, offline LiRA, a neighbour-distribution attack), the \\
-        forgotten rows' weight statistics and a cosine verification probe. Each test passes when the \\
-        unlearned model lies inside the oracles' band, a prediction interval that holds 95% of retrained \\
-        models' values (--audit-setting bandCoverage=…). The verdict: "indistinguishable from retraining", \\
-        "outputs only" (the outputs look retrained, the inside does not), "not forgotten", or \\
-        "inconclusive" (the original would pass every test too: too few or too discordant oracles). See \\
+        Trains --oracles models without the forgotten classes (once: they are kept beside the original and \
+        reused), then measures the original, the unlearned model and every oracle: forget accuracy and \
+        leakage, a probe of the embedding (cross-validated logistic regression, k-NN), the last layer \
+        re-fitted on frozen embeddings, few-shot and retain-only relearning attacks, the distribution of \
+        the forgotten voices' confidences (KS test, offline LiRA, a neighbour-distribution attack), the \
+        forgotten rows' weight statistics and a cosine verification probe. Each test passes when the \
+        unlearned model lies inside the oracles' band, a prediction interval that holds 95% of retrained \
+        models' values (--audit-setting bandCoverage=…). The verdict: "indistinguishable from retraining", \
+        "outputs only" (the outputs look retrained, the inside does not), "not forgotten", or \
+        "inconclusive" (the original would pass every test too: too few or too discordant oracles). See \
         ../shared/AUDIT.md for the protocols.
 
-        The classes audited are those the model has forgotten (every request in its history) unless \\
+        The classes audited are those the model has forgotten (every request in its history) unless \
         --forget names others. Measurements are cached beside each model (<model>.audit.json).
 
         Examples:

@@ -11,24 +11,24 @@ struct CalibrateCommand: ParsableCommand {
         commandName: "calibrate",
         abstract: "Choose, for one trained model, the erasure setting the audit finds indistinguishable from retraining.",
         discussion: """
-        Forgets the calibration classes (--forget) from the model with each candidate setting and each \\
-        seed, audits every run against --oracles models retrained without them (`qpae audit`; trained \\
-        once, kept beside the model), and chooses the candidate that passes on a majority of seeds most \\
-        often. The record, every run's verdict included, is written into the checkpoint's metadata: \\
-        `qpae forget` and the service then use the chosen setting for every request on that model and on \\
-        the models its erasures produce (the default when no preset and no tuning option is given; \\
-        `--preset calibrated` asks for it by name), graded "calibrated". The noise that makes the repair \\
-        pass moves with the trained model, so no fixed preset is privacy-grade for every model; this \\
-        audits the setting once per model, at the cost of the oracles and one audited run per candidate \\
+        Forgets the calibration classes (--forget) from the model with each candidate setting and each \
+        seed, audits every run against --oracles models retrained without them (`qpae audit`; trained \
+        once, kept beside the model), and chooses the candidate that passes on a majority of seeds most \
+        often. The record, every run's verdict included, is written into the checkpoint's metadata: \
+        `qpae forget` and the service then use the chosen setting for every request on that model and on \
+        the models its erasures produce (the default when no preset and no tuning option is given; \
+        `--preset calibrated` asks for it by name), graded "calibrated". The noise that makes the repair \
+        pass moves with the trained model, so no fixed preset is privacy-grade for every model; this \
+        audits the setting once per model, at the cost of the oracles and one audited run per candidate \
         and seed. The search stops at the first candidate that passes every seed.
 
-        Candidates are changes over --preset, NAME=VALUE pairs separated by spaces ("" is the preset \\
-        unchanged); by default, for QPAudioEraser's repair: the preset, then σ 1.5, 1.25 and 1, then the \\
+        Candidates are changes over --preset, NAME=VALUE pairs separated by spaces ("" is the preset \
+        unchanged); by default, for QPAudioEraser's repair: the preset, then σ 1.5, 1.25 and 1, then the \
         cosine schedule with half of each tensor masked and the forgotten rows' lengths matched.
 
         Examples:
           qpae calibrate --model fsdd-cnn.safetensors --forget george --in-place
-          qpae calibrate --model r18.safetensors --forget george --candidate "" --candidate "perturbation=1.25" --seeds 4 --out r18-calibrated.safetensors
+          qpae calibrate --model r18.safetensors --forget george --setting epochs=1 --candidate "" --candidate "perturbation=1.25" --seeds 4 --out r18-calibrated.safetensors
         """)
 
     @Option(help: ArgumentHelp("The trained checkpoint.", valueName: "file"))
@@ -60,6 +60,10 @@ struct CalibrateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("A candidate setting: NAME=VALUE pairs separated by spaces, over --preset; repeatable, tried in order.",
                                valueName: "settings"))
     var candidate: [String] = []
+
+    @Option(help: ArgumentHelp("A change made under every candidate (NAME=VALUE, as forget's --setting; a candidate's own value wins); repeatable.",
+                               valueName: "name=value"))
+    var setting: [String] = []
 
     @Option(help: "Seeds each candidate is run with (0, 1, …); a candidate is chosen only when it passes on a majority of them.")
     var seeds = 3
@@ -93,10 +97,12 @@ struct CalibrateCommand: ParsableCommand {
         _ = try candidateChanges()
     }
 
-    /// Each candidate as the JSON changes it makes, checked against the method.
+    /// Each candidate as the JSON changes it makes (over the `--setting`s), checked against the method.
     func candidateChanges() throws -> [JSONValue] {
-        try (candidate.isEmpty ? Self.repairCandidates : candidate).map { text in
-            var changes = JSONValue.object([:]), flags: [String: String] = [:]
+        var shared = JSONValue.object([:]), flags: [String: String] = [:]
+        try settingChanges(setting, flag: "--setting", into: &shared, flags: &flags)
+        return try (candidate.isEmpty ? Self.repairCandidates : candidate).map { text in
+            var changes = shared
             try settingChanges(text.split(separator: " ").map(String.init), flag: "--candidate", into: &changes, flags: &flags)
             do {
                 _ = try method.makeMethod(preset: basePreset, changes: changes)

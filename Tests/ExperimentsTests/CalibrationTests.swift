@@ -155,7 +155,7 @@ import Unlearning
                           "--audit-setting", "probeFolds=2"]
         let command = try #require(try QPAE.parseAsRoot(
             ["calibrate", "--model", file.path, "--forget", data.classes[1], "--method", "qpaudioeraser", "--preset", "regrowth",
-             "--candidate", "", "--candidate", "epsilon=0.25 mixesBias=true", "--seeds", "2", "--out", out.path,
+             "--candidate", "", "--candidate", "epsilon=0.25 mixesBias=true", "--setting", "epsilon=0.3", "--seeds", "2", "--out", out.path,
              "--json", folder.appendingPathComponent("calibration.json").path, "--cache", TinyCorpus.featureCache.path]
             + quickAudit) as? CalibrateCommand)
         try command.run()
@@ -166,13 +166,15 @@ import Unlearning
         let record = try #require(calibrated.calibration)
         #expect(record.classes == [data.classes[1]] && record.seeds == [0, 1] && record.oracleCount == 2)
         #expect(record.modelFingerprint == original.parameterFingerprint && record.preset == "regrowth")
-        #expect(record.candidates.map(\.changes) == [.object([:]), try JSONValue(parsing: #"{"epsilon": 0.25, "mixesBias": true}"#)])
+        #expect(record.candidates.map(\.changes) == [try JSONValue(parsing: #"{"epsilon": 0.3}"#),      // --setting under each
+                                                      try JSONValue(parsing: #"{"epsilon": 0.25, "mixesBias": true}"#)])
         #expect(try Data(contentsOf: folder.appendingPathComponent("calibration.json")).isEmpty == false)
         let tried = try #require(record.candidates.first?.trials.first)
 
         // Each verdict is the audit's: the same run audited apart gives the same verdict and failures.
         let again = try forgetClasses([1], in: try TrainedModel(contentsOf: file), data: data,
-                                      method: try MethodName.qpaudioeraser.makeMethod(preset: "regrowth"), seed: 0)
+                                      method: try MethodName.qpaudioeraser.makeMethod(preset: "regrowth", changes: record.candidates[0].changes),
+                                      seed: 0)
         var configuration = AuditConfiguration()
         configuration.probeFolds = 2
         configuration.relearnShots = [2]
