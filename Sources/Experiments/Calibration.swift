@@ -168,9 +168,12 @@ public func calibrate(_ original: TrainedModel, data: PreparedData, classes: [In
                                     oracleCount: oracleCount, configuration: configuration, observer: observer, log: log)
         let cost = RetrainingCost.estimate(classes: outcome.requestClasses, audit: report, original: original, data: data,
                                            rate: outcome.run.trainingRate)
-        return Calibration.Trial(seed: seed, verdict: report.verdict, failedTests: report.failures.map(\.test),
-                                 retainAccuracy: outcome.after.forget?.retainAccuracy, seconds: outcome.run.seconds,
-                                 retrainingSeconds: cost.seconds)
+        let trial = Calibration.Trial(seed: seed, verdict: report.verdict, failedTests: report.failures.map(\.test),
+                                      retainAccuracy: outcome.after.forget?.retainAccuracy, seconds: outcome.run.seconds,
+                                      retrainingSeconds: cost.seconds)
+        log("candidate \(index + 1), seed \(seed): \(trial.verdict.rawValue)"
+            + (trial.failedTests.isEmpty ? "" : " (" + trial.failedTests.joined(separator: "; ") + ")"))
+        return trial
     }
     for (index, runs) in trials.enumerated() { calibration.candidates[index].trials = runs }
     calibration.chosen = Calibration.choice(among: calibration.candidates, seeds: seeds.count)

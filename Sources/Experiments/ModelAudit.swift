@@ -56,9 +56,9 @@ public let auditCacheExtension = "audit.json"
 /// Audits the erasure of `forgetClasses` (by default every class `unlearned` has forgotten) against
 /// `oracleCount` models retrained without them (``OracleBank``); `original` is reported beside them.
 ///
-/// Each model's measurement is cached beside its file (`<model>.audit.json`) under a key of the model's
-/// weights, the data, the classes and the audit configuration, so a second audit of the same erasure
-/// measures only what changed.
+/// Each model's measurement is cached beside its file (`<model>.audit.json`, ``MeasurementCache``) under a
+/// key of the model's weights, the data, the classes and the audit configuration, so a second audit of the
+/// same erasure measures only what changed.
 ///
 /// - Throws: ``ExperimentError`` for data that does not fit the models or an original without a
 ///   recipe; ``AuditError`` for classes that cannot be audited; the errors of training and measuring.
@@ -80,11 +80,11 @@ public func auditModel(_ unlearned: TrainedModel, original: TrainedModel, data: 
         let key = "model \(model.parameterFingerprint); original \(original.parameterFingerprint); data \(data.fingerprint) "
             + "\(data.splitMethod); forget \(forget.map { data.classes[$0] }); audit \(configurationText)"
         let cache = model.file.map { $0.deletingPathExtension().appendingPathExtension(auditCacheExtension) }
-        if let cache, var cached = try? ReportJSON.read(ModelMeasurement.self, from: cache), cached.key == key {
+        if let cache, var cached = MeasurementCache.read(cache).first(where: { $0.key == key }) {
             seconds[name] = 0
             if cached.retainAccuracy == nil {  // cached before retained accuracy was measured: one inference pass adds it
                 cached.retainAccuracy = measureRetainAccuracy(of: model.model, on: auditData)
-                try ReportJSON.write(cached, to: cache)
+                try MeasurementCache.store(cached, at: cache)
             }
             return cached
         }
@@ -93,7 +93,7 @@ public func auditModel(_ unlearned: TrainedModel, original: TrainedModel, data: 
             AuditedModel(name: name, model: model.model, makeModel: model.modelFactory(seed: 0)), on: auditData,
             configuration: configuration, original: original.model, key: key, log: log)
         seconds[name] = Date().timeIntervalSince(start)
-        if let cache { try ReportJSON.write(measured, to: cache) }
+        if let cache { try MeasurementCache.store(measured, at: cache) }
         return measured
     }
     let originalMeasurement = try measurement(original, "original")
@@ -104,6 +104,28 @@ public func auditModel(_ unlearned: TrainedModel, original: TrainedModel, data: 
     let times = oracles.compactMap(\.trainingSeconds)
     report.retrainingSeconds = times.count == oracles.count ? times.reduce(0, +) / Double(times.count) : nil
     return report
+}
+
+/// The measurements cached beside one model (`<model>.audit.json`), one per key (the model's weights,
+/// the data, the classes and the audit's settings), the most recent last: an original is measured for
+/// each set of classes audited against it (a calibration on one speaker, then requests for others), and
+/// auditing one of them again must not measure it anew.
+enum MeasurementCache {
+    /// Keys kept per model; the oldest goes first.
+    static let capacity = 8
+
+    /// The cached measurements, oldest first; none for a missing or unreadable file. A file written when one
+    /// measurement was kept per model reads as that one.
+    static func read(_ url: URL) -> [ModelMeasurement] {
+        (try? ReportJSON.read([ModelMeasurement].self, from: url))
+            ?? (try? ReportJSON.read(ModelMeasurement.self, from: url)).map { [$0] } ?? []
+    }
+
+    /// Adds `measurement` (replacing one with its key), atomically.
+    static func store(_ measurement: ModelMeasurement, at url: URL) throws {
+        let kept = read(url).filter { $0.key != measurement.key }.suffix(capacity - 1)
+        try ReportJSON.write(Array(kept) + [measurement], to: url)
+    }
 }
 
 extension TrainedModel {

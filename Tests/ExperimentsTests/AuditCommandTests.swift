@@ -57,22 +57,31 @@ import Unlearning
         #expect(second.seconds.values.allSatisfy { $0 == 0 })
         #expect(second.rows == first.rows && second.verdict == first.verdict)
         // A measurement cached before retained accuracy was measured gets it added, and nothing else redone.
+        // A measurement cached as the single entry of an older file, before retained accuracy was measured,
+        // is read and gets it added by one inference pass; nothing else is redone.
         let cache = unlearnedFile.deletingPathExtension().appendingPathExtension(auditCacheExtension)
-        func cached() throws -> [String: Any] {
-            try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: cache)) as? [String: Any])
+        func cached() throws -> [[String: Any]] {
+            try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: cache)) as? [[String: Any]])
         }
-        var old = try cached()
+        var old = try #require(try cached().first)
+        #expect(try cached().count == 1)
         #expect(old.removeValue(forKey: "retainAccuracy") != nil)
         try JSONSerialization.data(withJSONObject: old).write(to: cache)
         let third = try auditModel(forgot, original: trained, data: data, oracleCount: 2, configuration: Self.quick,
                                    log: { lines.append($0) })
         #expect(lines.isEmpty && third.rows == first.rows)
-        #expect(try cached()["retainAccuracy"] as? Double == first.rows.first { $0.test == "retain accuracy" }?.unlearned)
+        #expect(try cached().first?["retainAccuracy"] as? Double == first.rows.first { $0.test == "retain accuracy" }?.unlearned)
 
         var other = Self.quick
         other.seed = 1
         let reseeded = try auditModel(forgot, original: trained, data: data, oracleCount: 2, configuration: other)
         #expect(reseeded.seconds.values.allSatisfy { $0 > 0 })                // another key: measured again
+        // Both keys stay: the first audit again measures nothing, the reseeded one neither.
+        #expect(try cached().count == 2)
+        for configuration in [Self.quick, other] {
+            let again = try auditModel(forgot, original: trained, data: data, oracleCount: 2, configuration: configuration)
+            #expect(again.seconds.values.allSatisfy { $0 == 0 })
+        }
     }
 
     @Test func theCommandNamesTheVerdictAndWritesTheReport() throws {
