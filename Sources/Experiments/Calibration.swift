@@ -16,6 +16,13 @@ import Unlearning
 /// while a setting audited once on this model can be reused for every later request on it and on the
 /// models its erasures produce. The record lives in the checkpoint's metadata (``TrainedModel/calibration``),
 /// so erasures carry it forward and a sequence of requests keeps using it.
+///
+/// The evidence is for the calibration classes: on that Xeon-trained CNN the σ 1.25 that passed for george
+/// on 3 of 4 seeds failed for jackson on both seeds tried (his voice came back from one clip through the
+/// head alone slower than in a retrained model, and from 25 faster), while on ResNet18 a setting chosen on
+/// george passed for jackson on 3 of 4. So an erasure with the calibrated setting is graded
+/// ``ErasureGrade/calibrated``, not indistinguishable, and the exact fallback stays offered until an audit
+/// of its own request passes.
 public struct Calibration: Codable, Sendable, Equatable {
     /// One candidate run with one seed, and what its audit found.
     public struct Trial: Codable, Sendable, Equatable {

@@ -124,8 +124,8 @@ public enum ErasureGrade: String, Codable, Sendable {
     case outputsOnly = "outputs only"
     /// The setting `qpae calibrate` chose for this model, unchanged: the audit found it
     /// indistinguishable from retraining on most seeds forgetting the calibration classes, against
-    /// models retrained without them. A request for other classes rests on that evidence; `--audit`
-    /// judges the request itself.
+    /// models retrained without them. A request for other classes is not covered by that evidence (it
+    /// has failed to carry from one speaker to another); `--audit` judges the request itself.
     case calibrated
 
     /// One sentence for help texts and reports.
@@ -139,8 +139,8 @@ public enum ErasureGrade: String, Codable, Sendable {
                 + "(--audit) finds it indistinguishable"
         case .calibrated:
             "calibrated: the setting `qpae calibrate` chose for this model, which the audit found indistinguishable "
-                + "from retraining on most seeds forgetting its calibration classes; this request's own classes are "
-                + "judged only with --audit"
+                + "from retraining on most seeds forgetting its calibration classes; other classes are judged only "
+                + "by an audit of their own request (--audit)"
         }
     }
 }

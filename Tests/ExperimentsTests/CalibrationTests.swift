@@ -119,6 +119,12 @@ import Unlearning
         #expect(try MethodName.qpaudioeraser.makeMethod(for: one.model, preset: nil).grade == .calibrated)
         #expect(one.model.unlearningHistory.last?.settings["perturbation"] == "1.25")
 
+        // Without an audit of the request itself, the exact erasure stays offered.
+        let offer = ExactFallback.offer(classes: ["x"], grade: .calibrated, audit: nil, model: "m.safetensors",
+                                        cost: RetrainingCost(seconds: 100, basis: "b"))
+        #expect(offer?.reason == "the erasure was not audited: its setting passed the audit for the model's calibration "
+                    + "classes, not for these" && offer?.estimatedSeconds == 100)
+
         // A record that chose nothing: the defaults, and the calibrated preset refused with its evidence.
         model.calibration = self.record(chosen: nil, changes: .object([:]), fingerprint: "f")
         #expect(try MethodName.qpaudioeraser.makeMethod(for: model, preset: nil).grade == .outputsOnly)
@@ -195,7 +201,10 @@ import Unlearning
         let report = try EvaluationReport(contentsOf: folder.appendingPathComponent("f.json"))
         let unlearning = try #require(report.unlearning)
         if let chosen = record.chosen {
-            #expect(unlearning.grade == .calibrated && unlearning.preset == "calibrated" && unlearning.fallback == nil)
+            #expect(unlearning.grade == .calibrated && unlearning.preset == "calibrated")
+            // Not audited for this class: the exact erasure is still offered, saying why.
+            #expect(unlearning.fallback?.reason == "the erasure was not audited: its setting passed the audit for the "
+                        + "model's calibration classes, not for these")
             let expected = try MethodName.qpaudioeraser.makeMethod(preset: "regrowth", changes: record.candidates[chosen].changes)
             #expect(unlearning.run.settings == expected.settings)
             #expect(report.markdown.contains("Grade: \(ErasureGrade.calibrated.explanation)."))
