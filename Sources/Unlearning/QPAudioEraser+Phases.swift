@@ -79,16 +79,18 @@ extension QPAudioEraser {
     /// drawn from `seed`; biases, normalisation parameters and buffers are left as they are. Given
     /// ``LaterStages``, only those stages' weights move. Given `mask` (``salientWeights(of:task:share:)``),
     /// only the entries it marks move: the noise is drawn for every entry, so a seed draws the same noise
-    /// whatever the mask.
+    /// whatever the mask; those entries are first multiplied by `salientScale` (0 prunes them).
     static func perturbBackbone(of model: any Classifier, scale: Float, seed: UInt64,
-                                mask: [ObjectIdentifier: Tensor]? = nil) {
+                                mask: [ObjectIdentifier: Tensor]? = nil, salientScale: Float = 1) {
         var generator = SplitMix64(seed: seed ^ 0x5E1F)
         for parameter in backboneWeights(of: model) {
             let values = parameter.value.scalars
             let mean = values.reduce(0, +) / Float(values.count)
             let spread = (values.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(values.count)).squareRoot()
             let noise = Tensor.randomNormal(parameter.shape, standardDeviation: scale * spread, using: &generator)
-            parameter.value = parameter.value + (mask?[ObjectIdentifier(parameter)].map { noise * $0 } ?? noise)
+            let marked = mask?[ObjectIdentifier(parameter)]
+            if let marked, salientScale != 1 { parameter.value = parameter.value - parameter.value * marked * (1 - salientScale) }
+            parameter.value = parameter.value + (marked.map { noise * $0 } ?? noise)
         }
     }
 

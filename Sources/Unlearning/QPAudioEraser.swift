@@ -157,6 +157,11 @@ public struct QPAudioEraser: UnlearningMethod {
         /// ``MaskedUpdates``), the head and every bias and normalisation parameter freely: the rest of the
         /// network stays exactly as trained. Default `false` (not in the paper).
         public var salientUpdates = false
+        /// The factor the entries the saliency mask marks (``salientShare``) are multiplied by before the
+        /// ``perturbation``'s noise is added: 0 prunes the weights that carry the forgotten voices, so the
+        /// repair regrows them from nothing, instead of leaving them with random values the retained voices
+        /// do not correct. Default 1 (kept; not in the paper).
+        public var salientScale: Float = 1
         /// Mix the bias with `M` too. Default `false`.
         public var mixesBias = false
         /// Phase 2's target for forget examples. Default ``ForgetTarget/uniform`` (the paper).
@@ -238,8 +243,8 @@ public struct QPAudioEraser: UnlearningMethod {
         /// models; the unmasked σ 1 form with a plain fresh head: 1 of 4) and for 3 of 4 forgetting two at
         /// once (5 retrained models; the unmasked form: 0 of 2), at 7% of a retraining's time (timed at the
         /// same rate); for a CNN trained on an Intel Xeon, 0 of 4 seeds forgetting one speaker (relearning
-        /// through the head alone too slow from 5 clips or too fast from 25), so the noise that passes depends
-        /// on the trained model. Its budget is in epochs (5% of a 20-epoch recipe's examples): on the synthetic
+        /// through the head alone too slow from 5 clips or too fast from 25) while σ 1.25 passes 3 of 4 there,
+        /// so the noise that passes depends on the trained model (`qpae calibrate` chooses it per model). Its budget is in epochs (5% of a 20-epoch recipe's examples): on the synthetic
         /// 20-speaker corpus (800 clips) that is too few steps for a fresh head (retained accuracy 63%); on
         /// ResNet18 (1 epoch) both seeds pass only the 8 tests that have power against retrained models
         /// that disagree widely, as the first form does, one with retained accuracy 96.4%; against retrained
@@ -287,6 +292,7 @@ public struct QPAudioEraser: UnlearningMethod {
             c.perturbation = 0
             c.salientShare = 1
             c.salientUpdates = false
+            c.salientScale = 1
             c.recalibratesNormalization = false
             c.matchesRowLength = false
             c.keptStages = 0
@@ -304,6 +310,7 @@ public struct QPAudioEraser: UnlearningMethod {
             try Check.positive("learningRate", learningRate)
             try Check.within("warmupFraction", warmupFraction, 0 ..< 1)
             try Check.positive("headLearningRateScale", headLearningRateScale)
+            try Check.within("salientScale", salientScale, 0 ... 1)
             try Check.count("batchSize", batchSize, atLeast: 1)
             try Check.within("epsilon", epsilon, 0 ... 1)
             try Check.nonNegative("embeddingPull", embeddingPull)
@@ -314,8 +321,11 @@ public struct QPAudioEraser: UnlearningMethod {
             if salientUpdates {
                 try Check.that(salientShare < 1, "salientUpdates", "true", allowed: "used with a salientShare below 1")
             }
-            try Check.that(salientShare == 1 || perturbation > 0 || salientUpdates, "salientShare", salientShare,
-                           allowed: "1 unless perturbation is above 0 or salientUpdates is true (the mask confines nothing else)")
+            try Check.that(salientShare == 1 || perturbation > 0 || salientUpdates || salientScale != 1, "salientShare", salientShare,
+                           allowed: "1 unless perturbation is above 0, salientScale below 1 or salientUpdates true (the mask "
+                               + "confines nothing else)")
+            try Check.that(salientScale == 1 || salientShare < 1, "salientScale", salientScale,
+                           allowed: "1 unless salientShare is below 1 (it scales the entries the mask marks)")
             try Check.count("keptStages", keptStages, atLeast: 0)
             if shieldsForgottenRows {
                 try Check.that(forgetTarget != .uniform && runs(.superposition), "shieldsForgottenRows", "true",
@@ -338,7 +348,7 @@ public struct QPAudioEraser: UnlearningMethod {
         guard c.keptStages < model.stages.count else {
             throw UnlearningError.tooManyKeptStages(c.keptStages, stageCount: model.stages.count)
         }
-        let salient = c.salientShare < 1 && (c.perturbation > 0 || c.salientUpdates && c.runs(.fineTune))
+        let salient = c.salientShare < 1 && (c.perturbation > 0 || c.salientScale != 1 || c.salientUpdates && c.runs(.fineTune))
             ? run.phase("saliency") { _ in Self.salientWeights(of: model, task: task, share: c.salientShare) }! : nil
         let repairs = c.runs(.fineTune) && c.epochs > 0
         let visited = repairs ? Set(c.batchPlan.schedule(for: task, epochs: c.epochs, batchSize: c.batchSize).joined().joined()) : []
@@ -374,10 +384,10 @@ public struct QPAudioEraser: UnlearningMethod {
             KeptStageOutputs(of: model, stages: c.keptStages, task: task,
                              examples: visited.union(recalibrationSample ?? []).sorted())
         }!
-        if c.perturbation > 0 {
+        if c.perturbation > 0 || salient != nil && c.salientScale != 1 {
             run.phase("backbone perturbation") { _ in
                 Self.perturbBackbone(of: LaterStages(of: model, from: c.keptStages), scale: c.perturbation, seed: task.seed,
-                                     mask: salient)
+                                     mask: salient, salientScale: c.salientScale)
             }
         }
         let targets = run.phase(Phase.superposition.title, enabled: c.runs(.superposition)) { _ in

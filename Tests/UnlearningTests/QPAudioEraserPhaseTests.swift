@@ -181,6 +181,24 @@ private func task(classCount: Int = 3, forget: [Int], earlier: [Int] = [], seed:
                     "\(parameter.shape)")
             #expect(zip(masked[index], before[index]).filter { $0 != $1 }.count > marked.count / 5)
         }
+        // salientScale multiplies the marked entries before the noise: 0 without noise prunes them, and
+        // with noise the marked entries are the scaled weight plus the same draw.
+        for (parameter, values) in zip(weights, before) { parameter.value = Tensor(shape: parameter.shape, scalars: values) }
+        QPAudioEraser.perturbBackbone(of: model, scale: 0, seed: 7, mask: mask, salientScale: 0)
+        for (index, parameter) in weights.enumerated() {
+            let marked = mask[ObjectIdentifier(parameter)]!.scalars
+            #expect(marked.indices.allSatisfy { parameter.value.scalars[$0] == (marked[$0] == 1 ? 0 : before[index][$0]) })
+        }
+        for (parameter, values) in zip(weights, before) { parameter.value = Tensor(shape: parameter.shape, scalars: values) }
+        QPAudioEraser.perturbBackbone(of: model, scale: 0.5, seed: 7, mask: mask, salientScale: 0.25)
+        for (index, parameter) in weights.enumerated() {
+            let marked = mask[ObjectIdentifier(parameter)]!.scalars
+            let noise = zip(masked[index], before[index]).map { $0 - $1 }          // the draw above, where marked
+            #expect(marked.indices.allSatisfy {
+                marked[$0] == 0 ? parameter.value.scalars[$0] == before[index][$0]
+                    : abs(parameter.value.scalars[$0] - (0.25 * before[index][$0] + noise[$0])) <= 1e-5 * max(1, abs(before[index][$0]))
+            }, "\(parameter.shape)")
+        }
     }
 
     /// With `salientUpdates` phase 3 moves only the marked entries of the weights below the head: the
