@@ -219,10 +219,11 @@ extension MethodName {
         guard preset == Calibration.presetName || preset == nil && unchanged else {
             return (try makeMethod(preset: preset, changes: changes), grade)
         }
-        guard let calibration = model.calibration, calibration.method == self, let chosen = calibration.chosenChanges else {
+        let recorded = model.calibration
+        guard let calibration = recorded, calibration.method == self, let chosen = calibration.chosenChanges else {
             if preset == nil { return (try makeMethod(changes: changes), grade) }
-            let found = model.calibration.map { "its calibration " + ($0.method == self ? "chose none: " + $0.evidence
-                                                                                         : "is for \($0.method.rawValue)") }
+            let found = recorded.map { "its calibration " + ($0.method == self ? "chose none: " + $0.evidence
+                                                                                : "is for \($0.method.rawValue)") }
             throw ConfigurationError(field: "preset", problem: .invalidValue(
                 reason: "no calibrated setting of \(rawValue) for \(model.fileDescription) ("
                     + (found ?? "it records no calibration: run `qpae calibrate` on it first") + ")"))

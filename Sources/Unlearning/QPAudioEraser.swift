@@ -244,8 +244,9 @@ public struct QPAudioEraser: UnlearningMethod {
         /// once (5 retrained models; the unmasked form: 0 of 2), at 7% of a retraining's time (timed at the
         /// same rate); for a CNN trained on an Intel Xeon, 0 of 4 seeds forgetting one speaker (relearning
         /// through the head alone too slow from 5 clips or too fast from 25) while σ 1.25 passes 3 of 4 there,
-        /// so the noise that passes depends on the trained model (`qpae calibrate` chooses it per model). Its budget is in epochs (5% of a 20-epoch recipe's examples): on the synthetic
-        /// 20-speaker corpus (800 clips) that is too few steps for a fresh head (retained accuracy 63%); on
+        /// so the noise that passes depends on the trained model (`qpae calibrate` chooses it per model). Its
+        /// budget is in epochs (5% of a 20-epoch recipe's examples): on the synthetic 20-speaker corpus (800
+        /// clips) that is too few steps for a fresh head (retained accuracy 63%); on
         /// ResNet18 (1 epoch) both seeds pass only the 8 tests that have power against retrained models
         /// that disagree widely, as the first form does, one with retained accuracy 96.4%; against retrained
         /// models that agree (13 tests with power) 1 of 4 seeds passes, and 3 of 5 with `schedule` cosine,
